@@ -26,6 +26,10 @@ type Node interface {
 type File struct {
 	Name  string
 	Stmts []Stmt
+
+	// Trailing holds the comment lines after the last statement (without
+	// the leading "# "), so that reformatting a file keeps them.
+	Trailing []string
 }
 
 // Stmt is one top-level statement.

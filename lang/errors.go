@@ -1,0 +1,139 @@
+package lang
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// syntaxError turns a participle error into an *Error that says what was
+// expected where, in the language's words rather than the grammar's.
+func syntaxError(err error, toks []lexer.Token) *Error {
+	var ut *participle.UnexpectedTokenError
+	if errors.As(err, &ut) {
+		e := &Error{Pos: toPos(ut.Unexpected.Pos)}
+		found := describe(ut.Unexpected)
+		want := expected(ut, toks)
+		e.Msg = fmt.Sprintf("expected %s, found %s", want, found)
+		e.Hint = hintFor(ut.Unexpected, toks)
+		return e
+	}
+	var pe participle.Error
+	if errors.As(err, &pe) {
+		return &Error{Pos: toPos(pe.Position()), Msg: pe.Message()}
+	}
+	return &Error{Msg: err.Error()}
+}
+
+func describe(t lexer.Token) string {
+	if t.EOF() {
+		return "end of input"
+	}
+	return fmt.Sprintf("%q", t.Value)
+}
+
+var expectRE = regexp.MustCompile(`\(expected (.*)\)$`)
+
+// grammarWords names the grammar's pieces for people.
+var grammarWords = map[string]string{
+	"GIdent":      "a name",
+	"<ident>":     "a name",
+	"GOr":         "a condition such as fd == 1",
+	"GAnd":        "a condition such as fd == 1",
+	"GUnary":      "a condition such as fd == 1",
+	"GCmp":        "a comparison such as fd == 1",
+	"GAction":     "an action (allow, kill, errno(E), …)",
+	"GConst":      "a constant (a number or a name)",
+	"GTerm":       "a constant (a number or a name)",
+	"GSyscallRef": "a syscall name or @set",
+	"GCall":       "a call such as openat(AT_FDCWD, 0, O_RDONLY)",
+	"GSetName":    "a set name such as @net",
+	"<setref>":    "a set name such as @net",
+	"GString":     `a quoted path such as "base.pol"`,
+	"<string>":    `a quoted path such as "base.pol"`,
+}
+
+// expected describes what the parser wanted. The previous token says more
+// than the grammar node in the common cases (after default, an action;
+// after ==, a constant), so it is consulted first.
+func expected(ut *participle.UnexpectedTokenError, toks []lexer.Token) string {
+	if ut.Unexpected.Value == "if" {
+		return grammarWords["GSyscallRef"]
+	}
+	if prev, ok := prevToken(toks, ut.Unexpected.Pos.Offset); ok {
+		switch {
+		case prev.Value == "default" || prev.Value == "badarch" || prev.Value == "=>":
+			return grammarWords["GAction"]
+		case prev.Value == "if" || prev.Value == "&&" || prev.Value == "||" || prev.Value == "!":
+			return grammarWords["GOr"]
+		case prev.Value == "set":
+			return grammarWords["GSetName"]
+		case prev.Value == "include":
+			return grammarWords["GString"]
+		case prev.Value == "arch":
+			return "an architecture name such as x86_64"
+		case prev.Value == "=" || isAction(prev.Value):
+			return grammarWords["GSyscallRef"]
+		case strings.ContainsAny(prev.Value, "=<>&|") && prev.Value != "=>":
+			return grammarWords["GConst"]
+		}
+	}
+	m := expectRE.FindStringSubmatch(ut.Message())
+	if m == nil {
+		return "something else"
+	}
+	want := m[1]
+	if strings.HasPrefix(want, `("=="`) {
+		return "a comparison operator (==, !=, <, <=, >, >=)"
+	}
+	// A sequence shows as its first element and the rest ("=>" GAction):
+	// the first is what was missing.
+	if i := strings.IndexByte(want, ' '); i > 0 && !strings.HasPrefix(want, "(") {
+		want = want[:i]
+	}
+	if w, ok := grammarWords[want]; ok {
+		return w
+	}
+	return want
+}
+
+// hintFor suggests a fix for a few mistakes that are easy to make.
+func hintFor(t lexer.Token, toks []lexer.Token) string {
+	prev, ok := prevToken(toks, t.Pos.Offset)
+	switch {
+	case t.Value == "=" && ok && isName(prev):
+		return "comparison is written =="
+	case t.Value == "if" && ok && (prev.Value == "," || !isName(prev)):
+		return "a rule names its syscalls before the condition: allow read if fd == 0"
+	case t.Type == lexDef.Symbols()["Ident"] && ok && prev.Value == "set":
+		return fmt.Sprintf("write @%s", t.Value)
+	case t.Type == lexDef.Symbols()["Ident"] && ok && prev.Value == "include":
+		return fmt.Sprintf("write include %q", t.Value)
+	}
+	return ""
+}
+
+func isName(t lexer.Token) bool {
+	syms := lexDef.Symbols()
+	return t.Type == syms["Ident"] || t.Type == syms["Number"] || t.Type == syms["SetRef"]
+}
+
+// prevToken returns the significant token before offset.
+func prevToken(toks []lexer.Token, offset int) (lexer.Token, bool) {
+	syms := lexDef.Symbols()
+	var prev lexer.Token
+	found := false
+	for _, t := range toks {
+		if t.Pos.Offset >= offset || t.EOF() {
+			break
+		}
+		if t.Type != syms["Comment"] && t.Type != syms["Whitespace"] {
+			prev, found = t, true
+		}
+	}
+	return prev, found
+}

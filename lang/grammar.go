@@ -1,0 +1,175 @@
+package lang
+
+import (
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// This file is the grammar. The structs below are participle's parse tree,
+// private to the package: convert.go turns them into the public syntax tree
+// of ast.go, checking what the grammar accepts loosely on purpose (action
+// names, numbers) so that those mistakes get a precise message instead of a
+// generic "unexpected token".
+
+// lexRules are tried in order. Bad tokens (an unterminated string, a stray
+// character) are lexed rather than rejected so that checkTokens can report
+// them with a specific message; the parser never sees them.
+var lexRules = []lexer.SimpleRule{
+	{Name: "Comment", Pattern: `#[^\n]*`},
+	{Name: "Whitespace", Pattern: `[ \t\r\n]+`},
+	{Name: "String", Pattern: `"(\\.|[^"\\\n])*"`},
+	{Name: "BadString", Pattern: `"(\\.|[^"\\\n])*`},
+	// Numbers are lexed generously (0x, 09, 1abc) and validated by
+	// parseNumber, which knows what is wrong with them.
+	{Name: "Number", Pattern: `-?[0-9][0-9A-Za-z_]*`},
+	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
+	{Name: "SetRef", Pattern: `@[A-Za-z_][A-Za-z0-9_]*`},
+	{Name: "Punct", Pattern: `=>|==|!=|<=|>=|&&|\|\||[<>=!&|(),:]`},
+	{Name: "Bad", Pattern: `.`},
+}
+
+var lexDef = lexer.MustSimple(lexRules)
+
+// stmtParser parses one statement; Parse calls it until the input ends,
+// which tells it where each statement starts (for comments and for
+// reporting the statement a syntax error is in).
+var stmtParser = participle.MustBuild[gStmt](
+	participle.Lexer(lexDef),
+	participle.Elide("Comment", "Whitespace"),
+	participle.UseLookahead(2),
+)
+
+// gStmt is one statement. Keywords are matched by value, so they are
+// reserved only at the start of a statement: a syscall may be called kill.
+// A rule comes last and accepts any identifier as its action, so that a
+// misspelled keyword ("alow", "defualt") reaches convert.go and gets a
+// "did you mean".
+type gStmt struct {
+	Pos lexer.Position
+
+	Arch    *gArch    `parser:"@@"`
+	Default *gDefault `parser:"| @@"`
+	BadArch *gBadArch `parser:"| @@"`
+	Include *gInclude `parser:"| @@"`
+	Set     *gSet     `parser:"| @@"`
+	Test    *gTest    `parser:"| @@"`
+	Rule    *gRule    `parser:"| @@"`
+}
+
+type gArch struct {
+	Pos   lexer.Position
+	Names []*gIdent `parser:"'arch' @@ (',' @@)*"`
+}
+
+type gDefault struct {
+	Pos    lexer.Position
+	Action *gAction `parser:"'default' @@"`
+}
+
+type gBadArch struct {
+	Pos    lexer.Position
+	Action *gAction `parser:"'badarch' @@"`
+}
+
+type gInclude struct {
+	Pos  lexer.Position
+	Path gString `parser:"'include' @@"`
+}
+
+type gString struct {
+	Pos   lexer.Position
+	Value string `parser:"@String"`
+}
+
+type gSet struct {
+	Pos     lexer.Position
+	Name    *gSetName      `parser:"'set' @@ '='"`
+	Members []*gSyscallRef `parser:"@@ (',' @@)*"`
+}
+
+type gSetName struct {
+	Pos  lexer.Position
+	Name string `parser:"@SetRef"`
+}
+
+type gTest struct {
+	Pos  lexer.Position
+	Arch *gIdent  `parser:"'test' (@@ ':')?"`
+	Call *gCall   `parser:"@@ '=>'"`
+	Want *gAction `parser:"@@"`
+}
+
+type gRule struct {
+	Pos      lexer.Position
+	Action   *gAction       `parser:"(?! 'arch' | 'default' | 'badarch' | 'include' | 'set' | 'test' | 'if') @@"`
+	Syscalls []*gSyscallRef `parser:"@@ (',' @@)*"`
+	Cond     *gOr           `parser:"('if' @@)?"`
+}
+
+// gAction takes any name and an optional argument; convert.go checks that
+// the name is an action and that it has an argument exactly when it needs
+// one.
+type gAction struct {
+	Pos  lexer.Position
+	Name string  `parser:"@Ident"`
+	Arg  *gConst `parser:"('(' @@ ')')?"`
+}
+
+// gSyscallRef is a syscall or @set. "if" is excluded so that `allow if ...`
+// reports a missing syscall instead of a rule for a syscall named "if".
+type gSyscallRef struct {
+	Pos  lexer.Position
+	Set  string `parser:"@SetRef"`
+	Name string `parser:"| (?! 'if') @Ident"`
+}
+
+type gIdent struct {
+	Pos  lexer.Position
+	Name string `parser:"@Ident"`
+}
+
+type gCall struct {
+	Pos  lexer.Position
+	Name string    `parser:"@Ident '('"`
+	Args []*gConst `parser:"(@@ (',' @@)*)? ')'"`
+}
+
+// Conditions, loosest first: || then && then ! then comparisons.
+type gOr struct {
+	Pos   lexer.Position
+	Terms []*gAnd `parser:"@@ ('||' @@)*"`
+}
+
+type gAnd struct {
+	Pos     lexer.Position
+	Factors []*gUnary `parser:"@@ ('&&' @@)*"`
+}
+
+type gUnary struct {
+	Pos   lexer.Position
+	Not   *gUnary `parser:"'!' @@"`
+	Paren *gOr    `parser:"| '(' @@ ')'"`
+	Cmp   *gCmp   `parser:"| @@"`
+}
+
+type gCmp struct {
+	Pos   lexer.Position
+	Arg   *gIdent `parser:"@@"`
+	Mask  *gConst `parser:"('&' @@)?"`
+	Op    string  `parser:"@('==' | '!=' | '<=' | '>=' | '<' | '>')"`
+	Value *gConst `parser:"@@"`
+}
+
+// gConst is TERM|TERM..., optionally in parentheses. Paren is kept because
+// an unparenthesised multi-term mask is ambiguous to a reader and rejected.
+type gConst struct {
+	Pos   lexer.Position
+	Paren []*gTerm `parser:"'(' @@ ('|' @@)* ')'"`
+	Terms []*gTerm `parser:"| @@ ('|' @@)*"`
+}
+
+type gTerm struct {
+	Pos    lexer.Position
+	Number string `parser:"@Number"`
+	Name   string `parser:"| @Ident"`
+}
