@@ -1,0 +1,251 @@
+package bpfasm
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Instr is an instruction of a symbolic program. For jumps, True and False
+// name labels; "" keeps the raw offset in Insn (Jt/Jf, or K for JA), so the
+// zero value falls through to the next instruction. JA uses only True.
+type Instr struct {
+	Insn
+	True, False string
+}
+
+// Program is a program under construction: instructions plus labels, each
+// label mapping to an index into Insns.
+type Program struct {
+	Insns  []Instr
+	Labels map[string]int
+
+	dups []string // labels marked twice, reported by Assemble
+}
+
+// Mark gives the next emitted instruction the label. Several labels may mark
+// the same instruction.
+func (p *Program) Mark(label string) {
+	if p.Labels == nil {
+		p.Labels = make(map[string]int)
+	}
+	if _, ok := p.Labels[label]; ok {
+		p.dups = append(p.dups, label)
+		return
+	}
+	p.Labels[label] = len(p.Insns)
+}
+
+// Emit appends instructions.
+func (p *Program) Emit(i ...Instr) { p.Insns = append(p.Insns, i...) }
+
+// isJump reports whether op is one of the jumps the kernel knows, i.e. an
+// instruction whose targets Assemble resolves.
+func isJump(op uint16) bool {
+	if class(op) != JMP || op > 0xff {
+		return false
+	}
+	switch op &^ X {
+	case JMP | JA:
+		return op&X == 0
+	case JMP | JEQ, JMP | JGT, JMP | JGE, JMP | JSET:
+		return true
+	}
+	return false
+}
+
+func isCondJump(op uint16) bool { return isJump(op) && op != JMP|JA }
+
+// node is an instruction during assembly. Targets refer to node ids, which
+// stay valid while trampolines are inserted.
+type node struct {
+	insn    Insn
+	t, f    int  // target node ids; -1: keep the raw offset in insn
+	deleted bool // a conditional jump to the next instruction, dropped
+}
+
+// Assemble resolves labels and returns the kernel program. Jumps only go
+// forward: a backward or self jump, an undefined or duplicate label, a label
+// past the end or a non-jump naming a label is an error. Conditional jumps
+// out of reach (more than 255 instructions) go through an inserted ja
+// trampoline. Raw offsets that point past the end are kept as they are, for
+// Verify to judge.
+func (p *Program) Assemble() ([]Insn, error) {
+	n := len(p.Insns)
+	if n == 0 {
+		return nil, fmt.Errorf("bpfasm: empty program")
+	}
+	if len(p.dups) > 0 {
+		return nil, fmt.Errorf("bpfasm: label %q is defined twice", p.dups[0])
+	}
+	names := make([]string, 0, len(p.Labels))
+	for name := range p.Labels {
+		names = append(names, name)
+	}
+	sort.Strings(names) // deterministic error messages
+	for _, name := range names {
+		if at := p.Labels[name]; at < 0 || at >= n {
+			return nil, fmt.Errorf("bpfasm: label %q marks no instruction (index %d of %d)", name, at, n)
+		}
+	}
+
+	nodes := make([]node, n, n+16)
+	for i, in := range p.Insns {
+		nd := node{insn: in.Insn, t: -1, f: -1}
+		if !isJump(in.Op) {
+			if in.True != "" || in.False != "" {
+				return nil, fmt.Errorf("bpfasm: instruction %d is not a jump but names label %q", i, in.True+in.False)
+			}
+			nodes[i] = nd
+			continue
+		}
+		resolve := func(label string, raw uint32) (int, error) {
+			if label == "" {
+				// An in-range raw target becomes a node reference so
+				// that insertions keep it pointing at the same
+				// instruction.
+				if t := uint64(i) + 1 + uint64(raw); t < uint64(n) {
+					return int(t), nil
+				}
+				return -1, nil
+			}
+			t, ok := p.Labels[label]
+			switch {
+			case !ok:
+				return 0, fmt.Errorf("bpfasm: instruction %d jumps to undefined label %q", i, label)
+			case t <= i:
+				return 0, fmt.Errorf("bpfasm: instruction %d jumps back to label %q (instruction %d); BPF jumps only go forward", i, label, t)
+			}
+			return t, nil
+		}
+		var err error
+		if in.Op == JMP|JA {
+			if in.False != "" {
+				return nil, fmt.Errorf("bpfasm: instruction %d: ja has one target but names false label %q", i, in.False)
+			}
+			nd.t, err = resolve(in.True, in.K)
+		} else {
+			if nd.t, err = resolve(in.True, uint32(in.Jt)); err == nil {
+				nd.f, err = resolve(in.False, uint32(in.Jf))
+			}
+			// Same labelled target on both sides: the test is moot.
+			// Raw pairs are left alone so that text round-trips.
+			if err == nil && (in.True != "" || in.False != "") && nd.t == nd.f && nd.t >= 0 {
+				if nd.t == i+1 {
+					nd.deleted = true
+				} else {
+					nd.insn = Insn{Op: JMP | JA}
+					nd.f = -1
+				}
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		nodes[i] = nd
+	}
+
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	// pos maps node ids to output indexes; a dropped node takes the index
+	// of the instruction after it, which is where jumps to it now land.
+	pos := make([]int, len(nodes))
+	layout := func() int {
+		pos = append(pos[:0], make([]int, len(nodes))...)
+		next := 0
+		for _, id := range order {
+			if !nodes[id].deleted {
+				next++
+			}
+		}
+		total := next
+		for j := len(order) - 1; j >= 0; j-- {
+			id := order[j]
+			if !nodes[id].deleted {
+				next--
+			}
+			pos[id] = next
+		}
+		return total
+	}
+
+	// Trampolines only make distances grow, and a conditional jump gets at
+	// most two, so this loop ends.
+	for {
+		layout()
+		grown := false
+		for j := 0; j < len(order); j++ {
+			id := order[j]
+			nd := &nodes[id]
+			if nd.deleted || !isCondJump(nd.insn.Op) {
+				continue
+			}
+			far := func(t int) bool { return t >= 0 && pos[t]-pos[id]-1 > 255 }
+			farT, farF := far(nd.t), far(nd.f)
+			if !farT && !farF {
+				continue
+			}
+			var tramps []int
+			add := func(target int) int {
+				nodes = append(nodes, node{insn: Insn{Op: JMP | JA}, t: target, f: -1})
+				tramps = append(tramps, len(nodes)-1)
+				return len(nodes) - 1
+			}
+			nd = &nodes[id] // nodes may move when appended to
+			t, f := nd.t, nd.f
+			switch {
+			case farT && farF && t == f:
+				tr := add(t)
+				t, f = tr, tr
+			default:
+				if farT {
+					t = add(t)
+				}
+				if farF {
+					f = add(f)
+				}
+			}
+			nodes[id].t, nodes[id].f = t, f
+			order = append(order[:j+1], append(tramps, order[j+1:]...)...)
+			j += len(tramps)
+			grown = true
+		}
+		if !grown {
+			break
+		}
+		if len(order) > 4*MaxInsns+n { // cannot happen; guards the loop
+			break
+		}
+	}
+
+	total := layout()
+	if total > MaxInsns {
+		return nil, fmt.Errorf("bpfasm: program has %d instructions; the kernel's limit is %d", total, MaxInsns)
+	}
+	out := make([]Insn, 0, total)
+	for _, id := range order {
+		nd := nodes[id]
+		if nd.deleted {
+			continue
+		}
+		in := nd.insn
+		here := pos[id]
+		if isJump(in.Op) {
+			if in.Op == JMP|JA {
+				if nd.t >= 0 {
+					in.K = uint32(pos[nd.t] - here - 1)
+				}
+			} else {
+				if nd.t >= 0 {
+					in.Jt = uint8(pos[nd.t] - here - 1)
+				}
+				if nd.f >= 0 {
+					in.Jf = uint8(pos[nd.f] - here - 1)
+				}
+			}
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
