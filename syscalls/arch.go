@@ -1,7 +1,7 @@
 // Package syscalls holds what scc knows about each target ABI: its audit
 // arch value, its syscall table, its constants (O_*, AF_*, errno names ...)
 // and the kernel's syscall signatures. The tables are generated (go generate)
-// from machine-readable sources and committed; see gen/ for where each
+// from machine-readable sources and committed; see internal/gen for where each
 // comes from.
 package syscalls
 

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"go/constant"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// x32Bit is __X32_SYSCALL_BIT; seccomp_data.nr carries it for x32 calls.
+const x32Bit = 0x40000000
+
+type syscallEntry struct {
+	name string
+	nr   uint64
+}
+
+// notSyscalls are SYS_ constants of x/sys that name no syscall.
+var notSyscalls = map[string]bool{
+	// arm: mksysnum picks up the mask that separates the OABI number from
+	// the SWI immediate; it is 0 and would shadow restart_syscall.
+	"syscall_mask": true,
+}
+
+// syscallTables returns every ABI's table, sorted by number.
+func syscallTables(unixDir string) (map[string][]syscallEntry, error) {
+	out := map[string][]syscallEntry{}
+	for _, a := range abis {
+		var (
+			entries []syscallEntry
+			err     error
+		)
+		if a.name == "x32" {
+			entries, err = x32Table(x32Header)
+		} else {
+			entries, err = xsysTable(filepath.Join(unixDir, "zsysnum_linux_"+a.goarch+".go"))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := checkTable(a.name, entries); err != nil {
+			return nil, err
+		}
+		out[a.name] = entries
+	}
+	return out, nil
+}
+
+// xsysTable reads SYS_FOO = N constants: SYS__LLSEEK becomes _llseek, as the
+// kernel spells it.
+func xsysTable(path string) ([]syscallEntry, error) {
+	consts, err := parseConstFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var entries []syscallEntry
+	for _, c := range consts {
+		if !strings.HasPrefix(c.name, "SYS_") || c.kind != kindInt {
+			continue
+		}
+		name := strings.ToLower(strings.TrimPrefix(c.name, "SYS_"))
+		if notSyscalls[name] {
+			continue
+		}
+		nr, ok := constant.Uint64Val(c.val)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s = %v is not a syscall number", path, c.name, c.val)
+		}
+		entries = append(entries, syscallEntry{name, nr})
+	}
+	if len(entries) == 0 {
+		return nil, fmt.Errorf("%s: no SYS_ constants", path)
+	}
+	return entries, nil
+}
+
+var x32Define = regexp.MustCompile(`^#define\s+__NR_(\w+)\s+\(__X32_SYSCALL_BIT\s*\+\s*(\d+)\)\s*$`)
+
+// x32Table reads Debian's asm/unistd_x32.h. The numbers include the x32 bit,
+// because that is what seccomp sees.
+func x32Table(path string) ([]syscallEntry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("x32 syscall numbers: %v (install Debian's linux-libc-dev)", err)
+	}
+	var entries []syscallEntry
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		m := x32Define.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		n, err := strconv.ParseUint(m[2], 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q: %v", path, sc.Text(), err)
+		}
+		entries = append(entries, syscallEntry{m[1], n | x32Bit})
+	}
+	if len(entries) == 0 {
+		return nil, fmt.Errorf("%s: no __NR_ definitions of the form (__X32_SYSCALL_BIT + n)", path)
+	}
+	return entries, nil
+}
+
+// checkTable sorts a table and rejects duplicate names or numbers: either
+// would make Nr or SyscallName ambiguous.
+func checkTable(abi string, entries []syscallEntry) error {
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i].nr != entries[j].nr {
+			return entries[i].nr < entries[j].nr
+		}
+		return entries[i].name < entries[j].name
+	})
+	names := map[string]bool{}
+	for i, e := range entries {
+		if e.nr > 0xffffffff {
+			return fmt.Errorf("%s: %s = %#x does not fit seccomp_data.nr", abi, e.name, e.nr)
+		}
+		if names[e.name] {
+			return fmt.Errorf("%s: syscall %s listed twice", abi, e.name)
+		}
+		names[e.name] = true
+		if i > 0 && entries[i-1].nr == e.nr {
+			return fmt.Errorf("%s: %s and %s share number %d", abi, entries[i-1].name, e.name, e.nr)
+		}
+	}
+	return nil
+}
+
+func emitSysnum(tables map[string][]syscallEntry, xsysVersion, headers string) []byte {
+	var b bytes.Buffer
+	header(&b,
+		"Syscall numbers. Sources:",
+		"  x86_64, i386, aarch64, arm, riscv64: golang.org/x/sys "+xsysVersion+" unix/zsysnum_linux_*.go",
+		"  x32: "+x32Header+" (linux-libc-dev, Linux "+headers+").",
+		"  The x32 header is older than x/sys, so x32 may lack the newest syscalls.",
+		"  x32 numbers include X32Bit, as seccomp_data.nr carries them.",
+	)
+	b.WriteString("// generatedTables maps Arch.Name to its syscall table, sorted by number.\n")
+	b.WriteString("var generatedTables = map[string][]Syscall{\n")
+	for _, a := range abis {
+		fmt.Fprintf(&b, "%q: {\n", a.name)
+		for _, e := range tables[a.name] {
+			if e.nr&x32Bit != 0 {
+				fmt.Fprintf(&b, "{%q, %#x},\n", e.name, e.nr)
+			} else {
+				fmt.Fprintf(&b, "{%q, %d},\n", e.name, e.nr)
+			}
+		}
+		b.WriteString("},\n")
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
+}
