@@ -12,12 +12,15 @@ import (
 
 // syntaxError turns a participle error into an *Error that says what was
 // expected where, in the language's words rather than the grammar's.
-func syntaxError(err error, toks []lexer.Token) *Error {
+//
+// fallback says what was expected when participle does not know: when it
+// stopped at a token after a complete expression or call.
+func syntaxError(err error, toks []lexer.Token, fallback string) *Error {
 	var ut *participle.UnexpectedTokenError
 	if errors.As(err, &ut) {
 		e := &Error{Pos: toPos(ut.Unexpected.Pos)}
 		found := describe(ut.Unexpected)
-		want := expected(ut, toks)
+		want := expected(ut, toks, fallback)
 		e.Msg = fmt.Sprintf("expected %s, found %s", want, found)
 		e.Hint = hintFor(ut.Unexpected, toks)
 		return e
@@ -60,9 +63,13 @@ var grammarWords = map[string]string{
 // expected describes what the parser wanted. The previous token says more
 // than the grammar node in the common cases (after default, an action;
 // after ==, a constant), so it is consulted first.
-func expected(ut *participle.UnexpectedTokenError, toks []lexer.Token) string {
+func expected(ut *participle.UnexpectedTokenError, toks []lexer.Token, fallback string) string {
 	if ut.Unexpected.Value == "if" {
 		return grammarWords["GSyscallRef"]
+	}
+	want := ""
+	if m := expectRE.FindStringSubmatch(ut.Message()); m != nil {
+		want = m[1]
 	}
 	if prev, ok := prevToken(toks, ut.Unexpected.Pos.Offset); ok {
 		switch {
@@ -76,17 +83,15 @@ func expected(ut *participle.UnexpectedTokenError, toks []lexer.Token) string {
 			return grammarWords["GString"]
 		case prev.Value == "arch":
 			return "an architecture name such as x86_64"
-		case prev.Value == "=" || isAction(prev.Value):
+		case want == "<ident>" && (prev.Value == "=" || isAction(prev.Value)):
 			return grammarWords["GSyscallRef"]
 		case strings.ContainsAny(prev.Value, "=<>&|") && prev.Value != "=>":
 			return grammarWords["GConst"]
 		}
 	}
-	m := expectRE.FindStringSubmatch(ut.Message())
-	if m == nil {
-		return "something else"
+	if want == "" {
+		return fallback
 	}
-	want := m[1]
 	if strings.HasPrefix(want, `("=="`) {
 		return "a comparison operator (==, !=, <, <=, >, >=)"
 	}

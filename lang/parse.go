@@ -33,12 +33,17 @@ var (
 // error is usually noise. Comments are kept in the statements' Comments
 // and in File.Trailing.
 func Parse(filename string, src []byte) (*File, error) {
-	toks, err := lexAll(filename, src)
-	if err != nil {
-		return nil, err
+	toks, lexErr := lexAll(filename, src)
+	if toks == nil {
+		return nil, ErrorList{lexErr}
 	}
 	stmts, perr := parseStmts(filename, src, toks)
 	c := converter{toks: toks}
+	if lexErr != nil {
+		// First, so that it wins over the parser's complaint about the
+		// same token.
+		c.errs = append(c.errs, lexErr)
+	}
 	f := &File{Name: filename}
 	for _, s := range stmts {
 		f.Stmts = append(f.Stmts, c.stmt(s))
@@ -74,11 +79,11 @@ func parseStmts(filename string, src []byte, toks []lexer.Token) ([]*gStmt, *Err
 		start, cp := *pl.Peek(), pl.MakeCheckpoint()
 		s, err := stmtParser.ParseFromLexer(pl, participle.AllowTrailing(true))
 		if err != nil {
-			e := syntaxError(err, toks)
+			e := syntaxError(err, toks, "a statement")
 			if cont := continuation(pl, cp, start); cont != nil {
 				// The previous statement stopped short of this token; what
 				// follows the token is where the error really is.
-				return stmts, syntaxError(cont, toks)
+				return stmts, syntaxError(cont, toks, "a statement")
 			}
 			if start.Type == syms["Ident"] && !isAction(start.Value) && !isKeyword(start.Value) {
 				// The statement begins with a name that is neither an
@@ -115,15 +120,15 @@ func continuation(pl *lexer.PeekingLexer, cp lexer.Checkpoint, start lexer.Token
 
 // ParseExpr parses a condition such as `fd == 1 && count <= 4096`.
 func ParseExpr(src string) (Expr, error) {
-	toks, err := lexAll("", []byte(src))
-	if err != nil {
-		return nil, err
+	toks, lexErr := lexAll("", []byte(src))
+	if lexErr != nil {
+		return nil, ErrorList{lexErr}
 	}
 	g, err := exprParser.ParseString("", src)
 	if err != nil {
-		return nil, ErrorList{syntaxError(err, toks)}
+		return nil, ErrorList{syntaxError(err, toks, wantNext(err, toks, "a condition such as fd == 1", `"&&", "||" or the end of the condition`))}
 	}
-	c := converter{}
+	c := converter{toks: toks}
 	e := c.or(g)
 	if len(c.errs) > 0 {
 		return nil, c.errs[:1]
@@ -134,15 +139,15 @@ func ParseExpr(src string) (Expr, error) {
 // ParseCall parses a syscall invocation with constant arguments, such as
 // `openat(AT_FDCWD, 0, O_RDONLY)`.
 func ParseCall(src string) (*Call, error) {
-	toks, err := lexAll("", []byte(src))
-	if err != nil {
-		return nil, err
+	toks, lexErr := lexAll("", []byte(src))
+	if lexErr != nil {
+		return nil, ErrorList{lexErr}
 	}
 	g, err := callParser.ParseString("", src)
 	if err != nil {
-		return nil, ErrorList{syntaxError(err, toks)}
+		return nil, ErrorList{syntaxError(err, toks, wantNext(err, toks, "a call such as openat(AT_FDCWD, 0, O_RDONLY)", "the end of the call"))}
 	}
-	c := converter{}
+	c := converter{toks: toks}
 	call := c.call(g)
 	if len(c.errs) > 0 {
 		return nil, c.errs[:1]
@@ -150,24 +155,41 @@ func ParseCall(src string) (*Call, error) {
 	return call, nil
 }
 
-// lexAll tokenises src and reports the tokens the grammar has no use for
-// (stray characters, unterminated strings), each with its own message.
-func lexAll(filename string, src []byte) ([]lexer.Token, error) {
+// wantNext says what a parse of a whole input wanted where it failed: the
+// thing itself at the start, the end of it after a complete one.
+func wantNext(err error, toks []lexer.Token, start, end string) string {
+	var pe participle.Error
+	if errors.As(err, &pe) {
+		if _, ok := prevToken(toks, pe.Position().Offset); ok {
+			return end
+		}
+	}
+	return start
+}
+
+// lexAll tokenises src and reports the first token the grammar has no use
+// for (a stray character, an unterminated string) with its own message.
+// Parse reports it only if no syntax error comes before it: in
+// `include base.pol` the missing quotes are the mistake, not the ".".
+func lexAll(filename string, src []byte) ([]lexer.Token, *Error) {
+	start := &Error{Pos: Pos{File: filename, Line: 1, Col: 1}}
 	lx, err := lexDef.LexString(filename, string(src))
 	if err != nil {
 		// The Bad rule matches any character, so this is not expected; still,
 		// report it rather than panic.
-		return nil, ErrorList{{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: err.Error()}}
+		start.Msg = err.Error()
+		return nil, start
 	}
 	toks, err := lexer.ConsumeAll(lx)
 	if err != nil {
-		return nil, ErrorList{{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: err.Error()}}
+		start.Msg = err.Error()
+		return nil, start
 	}
 	syms := lexDef.Symbols()
 	for _, t := range toks {
 		switch t.Type {
 		case syms["BadString"]:
-			return nil, ErrorList{{Pos: toPos(t.Pos), Msg: "unterminated string", Hint: `a string ends with " on the same line`}}
+			return toks, &Error{Pos: toPos(t.Pos), Msg: "unterminated string", Hint: `a string ends with " on the same line`}
 		case syms["Bad"]:
 			e := &Error{Pos: toPos(t.Pos), Msg: fmt.Sprintf("unexpected character %q", t.Value)}
 			switch t.Value {
@@ -179,7 +201,7 @@ func lexAll(filename string, src []byte) ([]lexer.Token, error) {
 			case "'":
 				e.Hint = `strings use double quotes: "file.pol"`
 			}
-			return nil, ErrorList{e}
+			return toks, e
 		}
 	}
 	return toks, nil
@@ -489,7 +511,10 @@ func suggest(name string, candidates []string) string {
 	}
 	best, bestD := "", limit+1
 	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(name), c); d < bestD {
+		d := editDistance(strings.ToLower(name), c)
+		// Ties go to the candidate of the same length: "tset" is "test"
+		// with two letters swapped rather than "set" with one too many.
+		if d < bestD || d == bestD && best != "" && len(c) == len(name) && len(best) != len(name) {
 			best, bestD = c, d
 		}
 	}
