@@ -525,7 +525,7 @@ func (p *asmParser) condJump(op uint16, at token) (Instr, error) {
 		if !ok {
 			return in, p.errorf(operand, "unknown ABI %q (known: %s)", operand.text, strings.Join(syscalls.ArchNames(), ", "))
 		}
-		nr, ok := syscallNr(abi, name.text)
+		nr, ok := abi.Nr(name.text)
 		if !ok {
 			return in, p.errorf(name, "%s has no syscall %q", abi.Name, name.text)
 		}
@@ -623,7 +623,7 @@ func (p *asmParser) resolveNames() {
 			return
 		}
 		abi := abiFor(arch, 0)
-		nr, ok := syscallNr(abi, pn.name)
+		nr, ok := abi.Nr(pn.name)
 		if !ok {
 			p.errs.Errorf(pn.pos, "%s has no syscall %q", abi.Name, pn.name)
 			return

@@ -177,7 +177,7 @@ func jumpOperand(op uint16, k uint32, s *flowState, known []uint32) string {
 	case OffNr:
 		if arch, ok := s.uniqueArch(known); ok {
 			if abi := abiFor(arch, k); abi != nil {
-				if name, ok := syscallName(abi, k); ok {
+				if name, ok := abi.SyscallName(k); ok {
 					if abi.X32 {
 						return abi.Name + ":" + name
 					}
