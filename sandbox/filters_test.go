@@ -11,14 +11,16 @@ import (
 
 // x86_64 syscall numbers used by the tests.
 const (
-	nrOpen    = 2
-	nrClone   = 56
-	nrFork    = 57
-	nrVfork   = 58
-	nrMkdir   = 83
-	nrOpenat  = 257
-	nrMkdirat = 258
-	nrClone3  = 435
+	nrOpen     = 2
+	nrExecve   = 59
+	nrExecveat = 322
+	nrClone    = 56
+	nrFork     = 57
+	nrVfork    = 58
+	nrMkdir    = 83
+	nrOpenat   = 257
+	nrMkdirat  = 258
+	nrClone3   = 435
 
 	auditArchX86_64 = 0xc000003e
 )

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -160,11 +161,32 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	res := resultOf(cmd.ProcessState)
 	if res.Signaled && res.Signal == syscall.SIGSYS {
 		res.SIGSYS = kmsg.findSigsys(res.Pid)
+		if killedHelper(res.SIGSYS, path) {
+			// The exec never happened: the filter stopped the helper on
+			// one of the calls it makes between installing and execve.
+			return res, fmt.Errorf("the seccomp filter killed the sandbox helper before it could exec %s (syscall %d, arch %#x): the policy must allow execve and the calls made before it", path, res.SIGSYS.Nr, res.SIGSYS.Arch)
+		}
 	}
 	if ctx.Err() != nil && res.Signaled && res.Signal == syscall.SIGKILL {
 		return res, fmt.Errorf("sandbox: command killed: %w", ctx.Err())
 	}
 	return res, nil
+}
+
+// killedHelper tells whether the kernel's record of a seccomp kill names the
+// helper binary (the supervisor's own) rather than the command.
+func killedHelper(info *SigsysInfo, command string) bool {
+	if info == nil {
+		return false
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return false
+	}
+	if cmd, err := filepath.EvalSymlinks(command); err == nil && cmd == self {
+		return false // the command is this binary: the record cannot tell
+	}
+	return info.exe == self
 }
 
 func resolve(name string) (string, error) {

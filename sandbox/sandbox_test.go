@@ -210,17 +210,31 @@ func TestSigsys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			res, err := sandbox.Run(context.Background(), sandbox.Options{
-				Filter: onMkdir(t, tt.action), Flags: tt.flags,
-				Path: "mkdir", Args: []string{"mkdir", filepath.Join(dir, "d")},
-				Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{},
-			})
-			require.NoError(t, err)
-			assert.True(t, res.Signaled)
-			assert.Equal(t, syscall.SIGSYS, res.Signal)
-			assert.Equal(t, 159, res.Status)
-			assert.NoDirExists(t, filepath.Join(dir, "d"))
+			// The kernel prints audit records under a rate limit (10 per
+			// 5 s) shared with everything else on the machine: a record
+			// that is missing once gets one more chance after it refills.
+			var res sandbox.Result
+			for attempt := 0; attempt < 2; attempt++ {
+				if attempt > 0 {
+					t.Logf("no audit record for pid %d; retrying after the printk rate limit", res.Pid)
+					time.Sleep(5500 * time.Millisecond)
+				}
+				dir := t.TempDir()
+				var err error
+				res, err = sandbox.Run(context.Background(), sandbox.Options{
+					Filter: onMkdir(t, tt.action), Flags: tt.flags,
+					Path: "mkdir", Args: []string{"mkdir", filepath.Join(dir, "d")},
+					Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{},
+				})
+				require.NoError(t, err)
+				assert.True(t, res.Signaled)
+				assert.Equal(t, syscall.SIGSYS, res.Signal)
+				assert.Equal(t, 159, res.Status)
+				assert.NoDirExists(t, filepath.Join(dir, "d"))
+				if res.SIGSYS != nil || !tt.wantInfo {
+					break
+				}
+			}
 			if !tt.wantInfo {
 				assert.Nil(t, res.SIGSYS)
 				return
@@ -229,6 +243,40 @@ func TestSigsys(t *testing.T) {
 			assert.Equal(t, uint32(auditArchX86_64), res.SIGSYS.Arch)
 			assert.Contains(t, []int32{nrMkdir, nrMkdirat}, res.SIGSYS.Nr)
 			assert.Equal(t, tt.action, res.SIGSYS.Action)
+		})
+	}
+}
+
+// A filter that stops execve itself: the helper, not the command, meets it,
+// and Run must say the command never started.
+func TestExecBlocked(t *testing.T) {
+	needRoot(t, "/bin/sh")
+	tests := []struct {
+		name    string
+		action  uint32
+		wantErr string
+	}{
+		{"errno", errnoRet(unix.EPERM), "exec /bin/sh: operation not permitted"},
+		{"kill_process", unix.SECCOMP_RET_KILL_PROCESS, "the seccomp filter killed the sandbox helper before it could exec /bin/sh (syscall 59, arch 0xc000003e)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			marker := filepath.Join(t.TempDir(), "MARKER")
+			filter := table(t, rule{nrExecve, tt.action}, rule{nrExecveat, tt.action})
+			var err error
+			for attempt := 0; attempt < 2; attempt++ {
+				_, _, err = run(t, filter, "/bin/sh", "-c", "touch "+marker)
+				assert.NoFileExists(t, marker)
+				if err != nil || tt.action != unix.SECCOMP_RET_KILL_PROCESS {
+					break
+				}
+				// Without the kernel's record (rate limit) the death cannot
+				// be told from the command's: see TestSigsys.
+				t.Log("no audit record for the helper's death; retrying after the printk rate limit")
+				time.Sleep(5500 * time.Millisecond)
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
 		})
 	}
 }

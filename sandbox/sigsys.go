@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,8 @@ type SigsysInfo struct {
 	Arch   uint32 // AUDIT_ARCH_* of the call
 	Nr     int32  // syscall number in that arch's table
 	Action uint32 // the filter's SECCOMP_RET_* value, action bits only
+
+	exe string // the executable the kernel named in its record
 }
 
 // auditSeccomp is the audit record type of seccomp actions (AUDIT_SECCOMP).
@@ -112,7 +115,19 @@ func parseAuditSeccomp(record string, pid int) (*SigsysInfo, bool) {
 	action := uint32(code) & unix.SECCOMP_RET_ACTION_FULL
 	switch action {
 	case unix.SECCOMP_RET_KILL_PROCESS, unix.SECCOMP_RET_KILL_THREAD, unix.SECCOMP_RET_TRAP:
-		return &SigsysInfo{Arch: uint32(arch), Nr: int32(nr), Action: action}, true
+		return &SigsysInfo{Arch: uint32(arch), Nr: int32(nr), Action: action, exe: auditString(fields["exe"])}, true
 	}
 	return nil, false
+}
+
+// auditString decodes an audit value: "quoted" when it is plain text, hex
+// when it has spaces, quotes or control characters.
+func auditString(v string) string {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		return v[1 : len(v)-1]
+	}
+	if b, err := hex.DecodeString(v); err == nil {
+		return string(b)
+	}
+	return v
 }
