@@ -69,7 +69,7 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 }
 
 var (
-	signalNames = names{Prefixes: []string{"SIG"}, Exclude: []string{"SIGIOT", "SIGPOLL", "SIGCLD", "SIGUNUSED", "SIGSTKSZ", "SIGEV_"}}
+	signalNames = names{Prefixes: []string{"SIG"}, Exclude: []string{"SIGIOT", "SIGPOLL", "SIGCLD", "SIGUNUSED", "SIGSTKSZ", "SIG_"}}
 	openFlags   = names{List: []string{"O_CREAT", "O_EXCL", "O_NOCTTY", "O_TRUNC", "O_APPEND", "O_NONBLOCK", "O_DSYNC",
 		"O_SYNC", "O_ASYNC", "O_DIRECT", "O_LARGEFILE", "O_DIRECTORY", "O_NOFOLLOW", "O_NOATIME", "O_CLOEXEC", "O_PATH", "O_TMPFILE"}}
 	openAccess = names{List: []string{"O_RDONLY", "O_WRONLY", "O_RDWR"}}
@@ -101,8 +101,8 @@ var argSpecs = map[string][]argSpec{
 	"prctl": {{Index: 0, Kind: argEnum, EnumMask: ^uint64(0), EnumNames: names{
 		List:     []string{"PR_CAP_AMBIENT", "PR_MCE_KILL", "PR_SCHED_CORE", "PR_TASK_PERF_EVENTS_DISABLE", "PR_TASK_PERF_EVENTS_ENABLE"},
 		Prefixes: []string{"PR_SET_", "PR_GET_", "PR_CAPBSET_"}, Exclude: []string{"PR_SET_MM_", "PR_SET_PTRACER_ANY"}}}},
-	"fcntl": {{Index: 1, Kind: argEnum, EnumMask: ^uint64(0), EnumNames: fcntlCmds}},
-	"fcntl64": {{Index: 1, Kind: argEnum, EnumMask: ^uint64(0), EnumNames: fcntlCmds}},
+	"fcntl":       {{Index: 1, Kind: argEnum, EnumMask: ^uint64(0), EnumNames: fcntlCmds}},
+	"fcntl64":     {{Index: 1, Kind: argEnum, EnumMask: ^uint64(0), EnumNames: fcntlCmds}},
 	"personality": {{Index: 0, Kind: argEnum, EnumMask: ^uint64(0)}},
 	"setsockopt": {
 		{Index: 1, Kind: argEnum, EnumMask: ^uint64(0), EnumNames: names{Prefixes: []string{"SOL_"}}},
