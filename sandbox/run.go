@@ -130,26 +130,25 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		s.configW.Close()
 	}()
 
-	listener := -1
+	// The notification loop starts as soon as the listener arrives: the
+	// helper's own execve may be one of the notified calls.
+	var n *notifier
 	if s.sockParent >= 0 {
-		listener = receiveFd(s.sockParent) // -1 if the helper failed first
+		if listener := receiveFd(s.sockParent); listener >= 0 { // -1: the helper failed first
+			if n, err = startNotifier(listener, o.Notify); err != nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				return Result{}, err
+			}
+		}
 	}
 	msg, _ := io.ReadAll(s.statusR)
 	if len(msg) > 0 {
-		if listener >= 0 {
-			unix.Close(listener)
-		}
 		cmd.Wait()
-		return Result{}, errors.New(strings.TrimSpace(string(msg)))
-	}
-
-	var n *notifier
-	if listener >= 0 {
-		if n, err = startNotifier(listener, o.Notify); err != nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-			return Result{}, err
+		if n != nil {
+			n.stop()
 		}
+		return Result{}, errors.New(strings.TrimSpace(string(msg)))
 	}
 	cmd.Wait() // an *ExitError or a copy error; the wait status is what counts
 	if n != nil {

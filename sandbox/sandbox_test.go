@@ -333,6 +333,24 @@ func TestNotify(t *testing.T) {
 	}
 }
 
+// The helper's own execve passes through the filter after the listener
+// exists: notifying it must not deadlock, and the handler sees it.
+func TestNotifyExecve(t *testing.T) {
+	needRoot(t, "/bin/true")
+	var nrs []int32
+	res, err := sandbox.Run(context.Background(), sandbox.Options{
+		Filter: table(t, rule{nrExecve, unix.SECCOMP_RET_USER_NOTIF}),
+		Path:   "/bin/true",
+		Notify: func(n sandbox.Notification) sandbox.Response {
+			nrs = append(nrs, n.Nr)
+			return sandbox.Response{Continue: true}
+		},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 0, res.Status)
+	assert.Equal(t, []int32{nrExecve}, nrs)
+}
+
 func TestNotifyManyCallsAndChildren(t *testing.T) {
 	needRoot(t, "/bin/sh", "/bin/mkdir")
 	dir := t.TempDir()
