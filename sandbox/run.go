@@ -50,8 +50,9 @@ type Result struct {
 }
 
 // helperPath is the binary Run re-executes: /proc/self/exe still names it
-// when the file on disk has been replaced or deleted.
-const helperPath = "/proc/self/exe"
+// when the file on disk has been replaced or deleted. A variable so that a
+// test can stand in a binary that does not call Init.
+var helperPath = "/proc/self/exe"
 
 // Run starts o.Path under o.Filter and waits for it. A non-nil error means
 // the command did not run: the filter was rejected, the program could not be
@@ -90,6 +91,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err := s.makeChannels(o.Notify != nil); err != nil {
 		return Result{}, err
 	}
+	if err := s.sendConfig(config); err != nil {
+		return Result{}, err
+	}
 	// Open the kernel log before the command starts, positioned at its end,
 	// so that only records of this run are read afterwards.
 	kmsg := openKmsg()
@@ -123,12 +127,6 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	fwd.start(cmd.Process)
 	s.closeChildEnds()
-	go func() {
-		// An error here means the helper died early; the status pipe or
-		// the wait status says why.
-		s.configW.Write(config)
-		s.configW.Close()
-	}()
 
 	// The notification loop starts as soon as the listener arrives: the
 	// helper's own execve may be one of the notified calls.
@@ -149,6 +147,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			n.stop()
 		}
 		return Result{}, errors.New(strings.TrimSpace(string(msg)))
+	}
+	if unread, err := unix.IoctlGetInt(int(s.configR.Fd()), unix.TIOCINQ); err == nil && unread > 0 { // TIOCINQ is FIONREAD
+		// Nobody read the parameters: the binary ran as itself instead of
+		// as a helper, and the command never started.
+		cmd.Process.Kill()
+		cmd.Wait()
+		if n != nil {
+			n.stop()
+		}
+		return Result{}, errors.New("sandbox: the helper did not run (sandbox.Init must be the first call in main)")
 	}
 	cmd.Wait() // an *ExitError or a copy error; the wait status is what counts
 	if n != nil {
@@ -247,10 +255,26 @@ func (s *session) makeChannels(notify bool) error {
 	return nil
 }
 
+// sendConfig fills the parameter pipe before the helper starts, so that
+// afterwards an unread byte proves the helper never read them.
+func (s *session) sendConfig(config []byte) error {
+	fd := int(s.configW.Fd())
+	if size, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0); err == nil && size < len(config) {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, len(config)); err != nil {
+			return fmt.Errorf("sandbox: the command's arguments and environment are too large to pass (%d bytes): %w", len(config), err)
+		}
+	}
+	if _, err := s.configW.Write(config); err != nil {
+		return fmt.Errorf("sandbox: passing the parameters: %w", err)
+	}
+	return s.configW.Close()
+}
+
 // closeChildEnds drops the supervisor's copies of the helper's ends, so
-// that the helper's exit or exec is seen as end-of-file.
+// that the helper's exit or exec is seen as end-of-file. The read end of
+// the parameter pipe stays open: Run checks that it was drained.
 func (s *session) closeChildEnds() {
-	for _, f := range []*os.File{s.configR, s.statusW, s.sockChild} {
+	for _, f := range []*os.File{s.statusW, s.sockChild} {
 		if f != nil {
 			f.Close()
 		}
@@ -259,7 +283,7 @@ func (s *session) closeChildEnds() {
 
 func (s *session) closeAll() {
 	s.closeChildEnds()
-	for _, f := range []*os.File{s.configW, s.statusR} {
+	for _, f := range []*os.File{s.configR, s.configW, s.statusR} {
 		if f != nil {
 			f.Close()
 		}
