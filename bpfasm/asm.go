@@ -292,7 +292,7 @@ func (p *asmParser) statement() (Instr, error) {
 		k, err := p.retValue()
 		return stmt(RET|K, k, err)
 	case "ja":
-		raw, label, err := p.target(JMP|JA, t)
+		raw, label, err := p.target(JMP | JA)
 		return Instr{Insn: Jump(JMP|JA, raw, 0, 0), True: label}, err
 	case ".insn":
 		return p.rawInsn()
@@ -306,7 +306,7 @@ func (p *asmParser) statement() (Instr, error) {
 		return stmt(ALU|op|K, k, err)
 	}
 	if op, ok := jumpByName[t.text]; ok {
-		return p.condJump(JMP|op, t)
+		return p.condJump(JMP | op)
 	}
 	return Instr{}, p.errorf(t, "unknown instruction %q", t.text)
 }
@@ -485,7 +485,7 @@ func (p *asmParser) retValue() (uint32, error) {
 
 // target parses a jump target: a label, or an absolute index turned into
 // the raw offset from the instruction being parsed.
-func (p *asmParser) target(op uint16, at token) (raw uint32, label string, err error) {
+func (p *asmParser) target(op uint16) (raw uint32, label string, err error) {
 	t := p.next()
 	switch t.kind {
 	case tIdent:
@@ -507,7 +507,7 @@ func (p *asmParser) target(op uint16, at token) (raw uint32, label string, err e
 	return 0, "", p.errorf(t, "expected a jump target, found %s", describe(t))
 }
 
-func (p *asmParser) condJump(op uint16, at token) (Instr, error) {
+func (p *asmParser) condJump(op uint16) (Instr, error) {
 	in := Instr{}
 	operand := p.peek(0)
 	switch {
@@ -548,14 +548,14 @@ func (p *asmParser) condJump(op uint16, at token) (Instr, error) {
 	if err := p.expect(","); err != nil {
 		return in, err
 	}
-	raw, label, err := p.target(op, at)
+	raw, label, err := p.target(op)
 	if err != nil {
 		return in, err
 	}
 	in.Jt, in.True = uint8(raw), label
 	if p.isPunct(",") {
 		p.i++
-		raw, label, err = p.target(op, at)
+		raw, label, err = p.target(op)
 		if err != nil {
 			return in, err
 		}

@@ -2,6 +2,7 @@ package bpfasm
 
 import (
 	"math/rand"
+	"os"
 	"strings"
 	"testing"
 
@@ -151,7 +152,7 @@ func TestRoundTripRandom(t *testing.T) {
 
 func mustRead(t *testing.T, path string) string {
 	t.Helper()
-	b, err := readFile(path)
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return string(b)
 }

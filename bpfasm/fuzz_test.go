@@ -6,9 +6,7 @@ import (
 	"testing"
 )
 
-var readFile = os.ReadFile
-
-func seedPrograms(f *testing.F) [][]byte {
+func seedPrograms() [][]byte {
 	var out [][]byte
 	for _, name := range []string{"testdata/x86_64.bpf", "testdata/multiarch.bpf", "testdata/raw.bpf"} {
 		if b, err := os.ReadFile(name); err == nil {
@@ -21,7 +19,7 @@ func seedPrograms(f *testing.F) [][]byte {
 // FuzzDecode: decoding, disassembling, running and verifying never panic,
 // and what decodes re-encodes to the same bytes.
 func FuzzDecode(f *testing.F) {
-	for _, b := range seedPrograms(f) {
+	for _, b := range seedPrograms() {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -77,7 +75,7 @@ func FuzzAsm(f *testing.F) {
 // FuzzRun: the emulator never panics, executes at most len(p)
 // instructions, and agrees with Verify.
 func FuzzRun(f *testing.F) {
-	for _, b := range seedPrograms(f) {
+	for _, b := range seedPrograms() {
 		f.Add(b, int32(1), uint32(0xc000003e), uint64(0), uint64(0))
 	}
 	f.Fuzz(func(t *testing.T, b []byte, nr int32, arch uint32, a0, a1 uint64) {
