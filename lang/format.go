@@ -80,9 +80,11 @@ func formatStmt(s Stmt) string {
 	case *IncludeStmt:
 		return "include " + strconv.Quote(s.Path)
 	case *SetStmt:
-		return "set @" + s.Name.Name + " = " + formatRefs(s.Members)
+		head := "set @" + s.Name.Name + " = "
+		return head + formatRefs(len(head), s.Members)
 	case *RuleStmt:
-		out := s.Action.String() + " " + formatRefs(s.Syscalls)
+		head := s.Action.String() + " "
+		out := head + formatRefs(len(head), s.Syscalls)
 		if s.Cond != nil {
 			out += " if " + FormatExpr(s.Cond)
 		}
@@ -97,12 +99,29 @@ func formatStmt(s Stmt) string {
 	return ""
 }
 
-func formatRefs(refs []SyscallRef) string {
-	parts := make([]string, len(refs))
+// lineWidth is where Format wraps a long list of syscalls, continuing on
+// an indented line (newlines mean nothing to the parser).
+const lineWidth = 100
+
+func formatRefs(col int, refs []SyscallRef) string {
+	var b strings.Builder
 	for i, r := range refs {
-		parts[i] = r.String()
+		s := r.String()
+		if i > 0 {
+			b.WriteByte(',')
+			col++
+			if col+1+len(s)+1 > lineWidth {
+				b.WriteString("\n    ")
+				col = 4
+			} else {
+				b.WriteByte(' ')
+				col++
+			}
+		}
+		b.WriteString(s)
+		col += len(s)
 	}
-	return strings.Join(parts, ", ")
+	return b.String()
 }
 
 // String spells the reference as written: read or @net.

@@ -37,7 +37,7 @@ func Parse(filename string, src []byte) (*File, error) {
 	if toks == nil {
 		return nil, ErrorList{lexErr}
 	}
-	stmts, perr := parseStmts(filename, src, toks)
+	stmts, perr := parseStmts(toks)
 	c := converter{toks: toks}
 	if lexErr != nil {
 		// First, so that it wins over the parser's complaint about the
@@ -64,15 +64,11 @@ func Parse(filename string, src []byte) (*File, error) {
 
 // parseStmts parses statements until the end of the input or the first
 // syntax error, returning the complete statements before it.
-func parseStmts(filename string, src []byte, toks []lexer.Token) ([]*gStmt, *Error) {
-	lx, err := lexDef.LexString(filename, string(src))
-	if err != nil {
-		return nil, &Error{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: err.Error()}
-	}
+func parseStmts(toks []lexer.Token) ([]*gStmt, *Error) {
 	syms := lexDef.Symbols()
-	pl, err := lexer.Upgrade(lx, syms["Comment"], syms["Whitespace"])
+	pl, err := lexer.Upgrade(&replay{toks: toks}, syms["Comment"], syms["Whitespace"])
 	if err != nil {
-		return nil, &Error{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: err.Error()}
+		return nil, &Error{Pos: toPos(toks[0].Pos), Msg: err.Error()}
 	}
 	var stmts []*gStmt
 	for !pl.Peek().EOF() {
@@ -98,6 +94,22 @@ func parseStmts(filename string, src []byte, toks []lexer.Token) ([]*gStmt, *Err
 		stmts = append(stmts, s)
 	}
 	return stmts, nil
+}
+
+// replay hands the tokens lexAll made to the parser, so that the input is
+// lexed once.
+type replay struct {
+	toks []lexer.Token
+	next int
+}
+
+func (r *replay) Next() (lexer.Token, error) {
+	if r.next >= len(r.toks) {
+		// ConsumeAll ends the slice with EOF; keep returning it.
+		return r.toks[len(r.toks)-1], nil
+	}
+	r.next++
+	return r.toks[r.next-1], nil
 }
 
 // continuation explains a statement that starts with "if", ",", "&&" or
