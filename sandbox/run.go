@@ -149,14 +149,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return Result{}, errors.New(strings.TrimSpace(string(msg)))
 	}
 	if unread, err := unix.IoctlGetInt(int(s.configR.Fd()), unix.TIOCINQ); err == nil && unread > 0 { // TIOCINQ is FIONREAD
-		// Nobody read the parameters: the binary ran as itself instead of
-		// as a helper, and the command never started.
+		// Nobody read the parameters: the command never started.
 		cmd.Process.Kill()
 		cmd.Wait()
 		if n != nil {
 			n.stop()
 		}
-		return Result{}, errors.New("sandbox: the helper did not run (sandbox.Init must be the first call in main)")
+		return Result{}, notStarted(ctx, cmd.ProcessState)
 	}
 	cmd.Wait() // an *ExitError or a copy error; the wait status is what counts
 	if n != nil {
@@ -178,6 +177,18 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, fmt.Errorf("sandbox: command killed: %w", ctx.Err())
 	}
 	return res, nil
+}
+
+// notStarted explains why a helper exited without reading its parameters.
+func notStarted(ctx context.Context, ps *os.ProcessState) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("sandbox: command not started: %w", ctx.Err())
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return fmt.Errorf("sandbox: the helper was killed by %v before starting the command", ws.Signal())
+	}
+	// It exited by itself: the binary ran as itself, not as a helper.
+	return errors.New("sandbox: the helper did not run (sandbox.Init must be the first call in main)")
 }
 
 // killedHelper tells whether the kernel's record of a seccomp kill names the

@@ -407,14 +407,32 @@ func TestSignalForwarding(t *testing.T) {
 }
 
 func TestContextCancel(t *testing.T) {
-	needRoot(t, "/bin/sleep")
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	needRoot(t, "/bin/sh", "/bin/sleep")
+	started := filepath.Join(t.TempDir(), "started")
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	start := time.Now()
-	res, err := sandbox.Run(ctx, sandbox.Options{Filter: allowAll(t), Path: "sleep", Args: []string{"sleep", "20"}})
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	go func() {
+		for {
+			if _, err := os.Stat(started); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	begin := time.Now()
+	res, err := sandbox.Run(ctx, sandbox.Options{
+		Filter: allowAll(t), Path: "sh", Args: []string{"sh", "-c", "touch " + started + "; exec sleep 20"},
+	})
+	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, syscall.SIGKILL, res.Signal)
-	assert.Less(t, time.Since(start), 10*time.Second)
+	assert.Less(t, time.Since(begin), 10*time.Second)
+
+	// A context that ends before the command starts: still ctx's error.
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	_, err = sandbox.Run(ctx, sandbox.Options{Filter: allowAll(t), Path: "sleep", Args: []string{"sleep", "20"}})
+	require.ErrorIs(t, err, context.Canceled)
 }
 
 func TestEnvDirStdin(t *testing.T) {
