@@ -99,25 +99,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	kmsg := openKmsg()
 	defer kmsg.close()
 
-	cmd := exec.CommandContext(ctx, helperPath)
-	cmd.Args = []string{"scc-sandbox-helper"}
-	cmd.Env = append(os.Environ(), childEnv+"=1")
-	cmd.Dir = o.Dir
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	if cmd.Stdin == nil {
-		cmd.Stdin = os.Stdin
-	}
-	if cmd.Stdout == nil {
-		cmd.Stdout = os.Stdout
-	}
-	if cmd.Stderr == nil {
-		cmd.Stderr = os.Stderr
-	}
-	cmd.ExtraFiles = []*os.File{s.configR, s.statusW}
-	if s.sockChild != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, s.sockChild)
-	}
-
+	cmd := s.helperCmd(ctx, o)
 	// Catch signals before the start so that one arriving during it does not
 	// kill the supervisor and orphan the command.
 	fwd := newForwarder()
@@ -264,6 +246,31 @@ func (s *session) makeChannels(notify bool) error {
 		s.sockChild = os.NewFile(uintptr(fds[1]), "sandbox-socket")
 	}
 	return nil
+}
+
+// helperCmd prepares the re-execution of this binary as the helper, with
+// the command's standard streams and directory, and the session's pipes as
+// fds 3, 4 (and 5).
+func (s *session) helperCmd(ctx context.Context, o Options) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, helperPath)
+	cmd.Args = []string{"scc-sandbox-helper"}
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Dir = o.Dir
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
+	if cmd.Stdin == nil {
+		cmd.Stdin = os.Stdin
+	}
+	if cmd.Stdout == nil {
+		cmd.Stdout = os.Stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
+	cmd.ExtraFiles = []*os.File{s.configR, s.statusW}
+	if s.sockChild != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, s.sockChild)
+	}
+	return cmd
 }
 
 // sendConfig fills the parameter pipe before the helper starts, so that
