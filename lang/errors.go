@@ -118,6 +118,10 @@ func hintFor(t lexer.Token, toks []lexer.Token) string {
 		return fmt.Sprintf("write @%s", t.Value)
 	case t.Type == lexDef.Symbols()["Ident"] && ok && prev.Value == "include":
 		return fmt.Sprintf("write include %q", t.Value)
+	case t.Type == lexDef.Symbols()["Ident"] && ok && isName(prev):
+		if before, ok := prevToken(toks, prev.Pos.Offset); ok && before.Value == "test" {
+			return fmt.Sprintf("an architecture is written %s:%s(…)", prev.Value, t.Value)
+		}
 	}
 	return ""
 }

@@ -43,6 +43,7 @@ func TestParseErrors(t *testing.T) {
 		{"set net = socket", "1:5", `expected a set name such as @net, found "net"`, "write @net"},
 		{"set @net socket", "1:10", `expected "=", found "socket"`, ""},
 		{"include base.pol", "1:9", `expected a quoted path such as "base.pol", found "base"`, `write include "base"`},
+		{"test i386 socketcall(1)", "1:11", `expected "(", found "socketcall"`, "an architecture is written i386:socketcall(…)"},
 		{"test openat(1) allow", "1:16", `expected "=>", found "allow"`, ""},
 		{"test openat(1, 2 => allow", "1:18", `expected ")", found "=>"`, ""},
 		// Masks.
