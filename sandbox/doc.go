@@ -43,10 +43,12 @@
 // /bin/nope: no such file or directory").
 //
 // Between the install and the execve the helper is already filtered: the
-// policy must allow execve and the few calls made in that window (sendmsg
-// and close with Notify; futex, nanosleep and the like from other runtime
-// threads). If it denies one with an errno, the command does not start and
-// Run says why. If it kills the helper, Run finds the kernel's audit record
+// policy must allow execve and the few calls made in that window. Traced
+// here (strace -f): the Go runtime's other threads call nanosleep (sysmon),
+// futex and at times rt_sigprocmask; with Notify the helper calls sendmsg
+// and close. Which of them happen varies from run to run, so a policy that
+// kills one of them fails only sometimes. If execve itself is denied with
+// an errno, the command does not start and Run says why. If it kills the helper, Run finds the kernel's audit record
 // of the kill, sees that it names the helper binary, and returns an error
 // saying so; when the record is missing (see below), the death is reported
 // as the command's Result with SIGSYS. Either way the command never ran.
