@@ -15,3 +15,21 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseSmall parses a typical hand-written policy.
+func BenchmarkParseSmall(b *testing.B) {
+	src := []byte(`arch x86_64
+default errno(EPERM)
+set @io = read, write, close
+allow @io
+allow write if fd == 1 && count <= 4096
+errno(EACCES) openat if flags & O_ACCMODE != O_RDONLY
+test openat(AT_FDCWD, 0, O_RDONLY) => allow
+`)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := Parse("bench.pol", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/alecthomas/participle/v2"
@@ -131,18 +132,16 @@ func isName(t lexer.Token) bool {
 	return t.Type == syms["Ident"] || t.Type == syms["Number"] || t.Type == syms["SetRef"]
 }
 
-// prevToken returns the significant token before offset.
+// prevToken returns the significant token before offset. Tokens are in
+// offset order, so a binary search finds the place: this runs once per bad
+// statement, and a file of garbage has many.
 func prevToken(toks []lexer.Token, offset int) (lexer.Token, bool) {
 	syms := lexDef.Symbols()
-	var prev lexer.Token
-	found := false
-	for _, t := range toks {
-		if t.Pos.Offset >= offset || t.EOF() {
-			break
-		}
-		if t.Type != syms["Comment"] && t.Type != syms["Whitespace"] {
-			prev, found = t, true
+	i := sort.Search(len(toks), func(i int) bool { return toks[i].Pos.Offset >= offset })
+	for i--; i >= 0; i-- {
+		if t := toks[i]; t.Type != syms["Comment"] && t.Type != syms["Whitespace"] && !t.EOF() {
+			return t, true
 		}
 	}
-	return prev, found
+	return lexer.Token{}, false
 }
