@@ -379,7 +379,8 @@ func TestNotifyManyCallsAndChildren(t *testing.T) {
 
 func TestSignalForwarding(t *testing.T) {
 	needRoot(t, "/bin/sh", "/bin/sleep")
-	if _, err := os.Open("/dev/tty"); err == nil {
+	if tty, err := os.Open("/dev/tty"); err == nil {
+		tty.Close()
 		// With a terminal, ^C is not forwarded (the terminal delivers it).
 		t.Skip("has a controlling terminal; run without one (CI, or setsid)")
 	}
