@@ -24,6 +24,9 @@ func syntaxError(err error, toks []lexer.Token, fallback string) *Error {
 		want := expected(ut, toks, fallback)
 		e.Msg = fmt.Sprintf("expected %s, found %s", want, found)
 		e.Hint = hintFor(ut.Unexpected, toks)
+		if ut.Unexpected.Value == ")" && strings.HasPrefix(want, "a comparison operator") {
+			e.Hint = "& binds tighter than a comparison: write arg1 & MASK == VALUE without parentheses"
+		}
 		return e
 	}
 	var pe participle.Error

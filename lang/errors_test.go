@@ -47,6 +47,7 @@ func TestParseErrors(t *testing.T) {
 		{"test openat(1) allow", "1:16", `expected "=>", found "allow"`, ""},
 		{"test openat(1, 2 => allow", "1:18", `expected ")", found "=>"`, ""},
 		// Masks.
+		{"allow read if (fd & 3) == 0", "1:22", `expected a comparison operator (==, !=, <, <=, >, >=), found ")"`, "& binds tighter than a comparison: write arg1 & MASK == VALUE without parentheses"},
 		{"allow read if fd & A|B == 0", "1:20", "a mask of several constants needs parentheses", "write fd & (A|B)"},
 		// Lexical errors.
 		{`include "a.pol`, "1:9", "unterminated string", `a string ends with " on the same line`},

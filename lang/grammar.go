@@ -6,14 +6,15 @@ import (
 )
 
 // This file is the grammar. The structs below are participle's parse tree,
-// private to the package: convert.go turns them into the public syntax tree
+// private to the package: parse.go turns them into the public syntax tree
 // of ast.go, checking what the grammar accepts loosely on purpose (action
-// names, numbers) so that those mistakes get a precise message instead of a
-// generic "unexpected token".
+// names and their arguments, numbers, masks) so that those mistakes get a
+// precise message instead of a generic "unexpected token".
 
 // lexRules are tried in order. Bad tokens (an unterminated string, a stray
-// character) are lexed rather than rejected so that checkTokens can report
-// them with a specific message; the parser never sees them.
+// character) are lexed rather than rejected so that lexAll can report them
+// with a specific message; no grammar rule accepts them, so the parser stops
+// at them too.
 var lexRules = []lexer.SimpleRule{
 	{Name: "Comment", Pattern: `#[^\n]*`},
 	{Name: "Whitespace", Pattern: `[ \t\r\n]+`},
@@ -41,9 +42,9 @@ var stmtParser = participle.MustBuild[gStmt](
 
 // gStmt is one statement. Keywords are matched by value, so they are
 // reserved only at the start of a statement: a syscall may be called kill.
-// A rule comes last and accepts any identifier as its action, so that a
-// misspelled keyword ("alow", "defualt") reaches convert.go and gets a
-// "did you mean".
+// A rule comes last and accepts any identifier but a keyword as its action,
+// so that a misspelled action or keyword ("alow", "defualt") reaches
+// parse.go and gets a "did you mean".
 type gStmt struct {
 	Pos lexer.Position
 
