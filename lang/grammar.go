@@ -107,7 +107,7 @@ type gRule struct {
 	Cond     *gOr           `parser:"('if' @@)?"`
 }
 
-// gAction takes any name and an optional argument; convert.go checks that
+// gAction takes any name and an optional argument; parse.go checks that
 // the name is an action and that it has an argument exactly when it needs
 // one.
 type gAction struct {
