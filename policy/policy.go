@@ -56,9 +56,12 @@ func (p *Policy) Lookup(auditArch, nr uint32) *Filter {
 		if f.Arch.AuditArch != auditArch {
 			continue
 		}
-		// x86_64 and x32 share an audit arch; the x32 bit in the number
-		// says which ABI made the call.
-		if f.Arch.AuditArch == syscalls.AuditArchX86_64 && f.Arch.X32 != (nr&syscalls.X32Bit != 0) {
+		// x86_64 and x32 share an audit arch; the number says which ABI
+		// made the call. x32 numbers start at X32Bit; like the kernel (which
+		// takes nr - X32Bit as the x32 table index), every number from there
+		// up counts as x32, so that no number above the x86_64 table can be
+		// taken for an x86_64 call.
+		if f.Arch.AuditArch == syscalls.AuditArchX86_64 && f.Arch.X32 != (nr >= syscalls.X32Bit) {
 			continue
 		}
 		return f

@@ -1,0 +1,39 @@
+# scc: the README's commands, and what CI runs (.ci/run calls `make test`).
+GO ?= go
+FUZZTIME ?= 10s
+
+.PHONY: build test unit fuzz bench vet generate clean
+
+build:
+	$(GO) build -o scc ./cmd/scc
+
+# The whole test suite: vet, every test (kernel and real-program tests need
+# root and the packages .ci/run installs; without them they skip and say
+# why), then a short run of every fuzz target.
+test: vet unit fuzz
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
+
+unit:
+	$(GO) test -count=1 ./...
+
+# Each fuzz target for FUZZTIME (go test runs one target at a time).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=1x $$pkg; exit 1; }; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+generate:
+	$(GO) generate ./...
+
+clean:
+	rm -f scc

@@ -1,0 +1,388 @@
+// Package compiler lowers a resolved policy to a classic seccomp BPF program.
+//
+// Layout of the generated program:
+//
+//	ld arch; jeq AUDIT_ARCH_A, A, …; jeq AUDIT_ARCH_B, B, badarch
+//	A: ld nr; a search tree over ranges of syscall numbers
+//	   leaves: either a shared `ret ACTION`, or the body of a syscall
+//	   whose outcome depends on its arguments (its rules in order)
+//	…
+//	one `ret` per distinct action, shared by every jump to it
+//
+// Syscalls whose outcome does not depend on their arguments reach their
+// `ret` without loading an argument, so the kernel's action cache can decide
+// them from arch and number alone. x32 numbers (bit 0x40000000 under
+// AUDIT_ARCH_X86_64) are a range of the x86_64 tree: they go to the x32
+// filter when x32 is a target, else to the bad-arch action.
+package compiler
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/scc-dev/scc/bpfasm"
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/syscalls"
+)
+
+// Options tune code generation. The zero value is the default.
+type Options struct{}
+
+// Compile lowers p to a BPF program that the kernel accepts.
+func Compile(p *policy.Policy, opts Options) ([]bpfasm.Insn, error) {
+	prog, err := Lower(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	insns, err := prog.Assemble()
+	if err != nil {
+		return nil, err
+	}
+	if err := bpfasm.Verify(insns); err != nil {
+		return nil, fmt.Errorf("compiler produced a program the kernel would reject (a bug in scc): %w", err)
+	}
+	return insns, nil
+}
+
+// Lower produces the symbolic program, before labels are resolved.
+func Lower(p *policy.Policy, opts Options) (*bpfasm.Program, error) {
+	if len(p.Filters) == 0 {
+		return nil, fmt.Errorf("the policy has no target architecture")
+	}
+	g := &gen{p: p, prog: &bpfasm.Program{}, bodies: map[string]string{}, rets: map[policy.Action]bool{}}
+	g.archDispatch()
+	// Bodies come after every tree, so that ABIs with identical rules for
+	// a syscall share one body and every jump to it goes forward.
+	for len(g.queue) > 0 {
+		b := g.queue[0]
+		g.queue = g.queue[1:]
+		g.prog.Mark(b.label)
+		g.body(b.s)
+	}
+	g.emitRets()
+	return g.prog, nil
+}
+
+type gen struct {
+	p      *policy.Policy
+	prog   *bpfasm.Program
+	bodies map[string]string // body key → label, so identical rule chains are emitted once
+	rets   map[policy.Action]bool
+	queue  []pendingBody
+	labels int
+}
+
+type pendingBody struct {
+	label string
+	s     *policy.Syscall
+}
+
+func (g *gen) newLabel(kind string) string {
+	g.labels++
+	return fmt.Sprintf("%s.%d", kind, g.labels)
+}
+
+func (g *gen) emit(i ...bpfasm.Instr) { g.prog.Emit(i...) }
+
+func stmt(op uint16, k uint32) bpfasm.Instr { return bpfasm.Instr{Insn: bpfasm.Insn{Op: op, K: k}} }
+
+func jump(op uint16, k uint32, t, f string) bpfasm.Instr {
+	return bpfasm.Instr{Insn: bpfasm.Insn{Op: op, K: k}, True: t, False: f}
+}
+
+func load(off uint32) bpfasm.Instr { return stmt(bpfasm.LD|bpfasm.W|bpfasm.ABS, off) }
+
+// ret returns the label of the shared `ret a`.
+func (g *gen) ret(a policy.Action) string {
+	g.rets[a] = true
+	return retLabel(a)
+}
+
+func retLabel(a policy.Action) string { return fmt.Sprintf("ret.%08x", uint32(a)) }
+
+func (g *gen) emitRets() {
+	acts := make([]policy.Action, 0, len(g.rets))
+	for a := range g.rets {
+		acts = append(acts, a)
+	}
+	sort.Slice(acts, func(i, j int) bool { return acts[i] < acts[j] })
+	for _, a := range acts {
+		g.prog.Mark(retLabel(a))
+		g.emit(stmt(bpfasm.RET|bpfasm.K, uint32(a)))
+	}
+}
+
+// archDispatch checks the audit arch once and enters the tree of its ABI(s).
+func (g *gen) archDispatch() {
+	// Group filters by audit arch, keeping the policy's order: x86_64 and
+	// x32 share one check and one tree.
+	var order []uint32
+	groups := map[uint32][]*policy.Filter{}
+	for _, f := range g.p.Filters {
+		if _, ok := groups[f.Arch.AuditArch]; !ok {
+			order = append(order, f.Arch.AuditArch)
+		}
+		groups[f.Arch.AuditArch] = append(groups[f.Arch.AuditArch], f)
+	}
+	// Each check falls through into its ABI's tree and jumps past it to the
+	// next check, so the first ABI (usually the native one) pays one jump.
+	// A still holds the arch when the next check is reached: no reload.
+	g.emit(load(bpfasm.OffArch))
+	for i, aa := range order {
+		next := g.ret(g.p.BadArch)
+		if i < len(order)-1 {
+			next = g.newLabel("arch")
+		}
+		g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, aa, "", next))
+		g.tree(groups[aa])
+		if i < len(order)-1 {
+			g.prog.Mark(next)
+		}
+	}
+}
+
+// tree emits the syscall-number dispatch for the filters sharing one audit
+// arch; the bodies of syscalls that test arguments are queued.
+func (g *gen) tree(filters []*policy.Filter) {
+	g.emit(load(bpfasm.OffNr))
+	ranges := g.ranges(filters)
+	g.search(ranges)
+}
+
+// outcome is where a range of syscall numbers goes: a shared ret, or the
+// label of a syscall body.
+type outcome = string
+
+// span is a maximal run of numbers [lo, hi] with one outcome.
+type span struct {
+	lo, hi uint32
+	out    outcome
+}
+
+// ranges partitions the 32-bit number space into spans. For
+// AUDIT_ARCH_X86_64 the x32 half (X32Bit set) belongs to the x32 filter when
+// there is one and to the bad-arch action otherwise, and the other half to
+// the x86_64 filter or, in an x32-only policy, to the bad-arch action.
+func (g *gen) ranges(filters []*policy.Filter) []span {
+	type seg struct {
+		lo, hi uint32
+		f      *policy.Filter
+	}
+	var segs []seg
+	if filters[0].Arch.AuditArch == syscalls.AuditArchX86_64 {
+		var native, x32 *policy.Filter
+		for _, f := range filters {
+			if f.Arch.X32 {
+				x32 = f
+			} else {
+				native = f
+			}
+		}
+		segs = []seg{{0, syscalls.X32Bit - 1, native}, {syscalls.X32Bit, ^uint32(0), x32}}
+	} else {
+		segs = []seg{{0, ^uint32(0), filters[0]}}
+	}
+	var out []span
+	add := func(lo, hi uint32, o outcome) {
+		if n := len(out); n > 0 && out[n-1].out == o && out[n-1].hi+1 == lo {
+			out[n-1].hi = hi
+			return
+		}
+		out = append(out, span{lo, hi, o})
+	}
+	for _, sg := range segs {
+		if sg.f == nil {
+			add(sg.lo, sg.hi, g.ret(g.p.BadArch))
+			continue
+		}
+		next := sg.lo
+		def := g.ret(g.p.Default)
+		for _, s := range sg.f.Syscalls {
+			if s.Nr < sg.lo || s.Nr > sg.hi {
+				continue // cannot happen with resolved tables; keeps the split exact
+			}
+			if s.Nr > next {
+				add(next, s.Nr-1, def)
+			}
+			add(s.Nr, s.Nr, g.syscallOutcome(s))
+			next = s.Nr + 1
+			if next == 0 { // wrapped past 0xffffffff
+				break
+			}
+		}
+		if next != 0 && next <= sg.hi {
+			add(next, sg.hi, def)
+		}
+	}
+	return out
+}
+
+// syscallOutcome returns the ret label when the outcome does not depend on
+// arguments, else the label of the syscall's body (shared between syscalls
+// with identical rules).
+func (g *gen) syscallOutcome(s *policy.Syscall) outcome {
+	if a, ok := argFree(s, g.p.Default); ok {
+		return g.ret(a)
+	}
+	key := bodyKey(s, g.p.Default)
+	if l, ok := g.bodies[key]; ok {
+		return l
+	}
+	l := g.newLabel("sys." + s.Name)
+	g.bodies[key] = l
+	g.queue = append(g.queue, pendingBody{l, s})
+	return l
+}
+
+// argFree reports the single action a syscall can end in, if there is only
+// one: then no argument needs to be looked at.
+func argFree(s *policy.Syscall, def policy.Action) (policy.Action, bool) {
+	acts := map[policy.Action]bool{}
+	var last policy.Action
+	for _, r := range s.Rules {
+		acts[r.Action] = true
+		last = r.Action
+		if r.Cond == nil {
+			return last, len(acts) == 1
+		}
+	}
+	acts[def] = true
+	return def, len(acts) == 1
+}
+
+func bodyKey(s *policy.Syscall, def policy.Action) string {
+	var b strings.Builder
+	for _, r := range s.Rules {
+		if r.Cond == nil {
+			fmt.Fprintf(&b, "always:%08x;", uint32(r.Action))
+			return b.String()
+		}
+		fmt.Fprintf(&b, "%s:%08x;", r.Cond, uint32(r.Action))
+	}
+	fmt.Fprintf(&b, "default:%08x", uint32(def))
+	return b.String()
+}
+
+// search emits a binary search over the spans, with A holding nr. Each
+// comparison halves the spans; a lone number between two spans with one
+// outcome is a single jeq.
+func (g *gen) search(spans []span) {
+	switch len(spans) {
+	case 1:
+		g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, spans[0].out, ""))
+		return
+	case 3:
+		if spans[0].out == spans[2].out && spans[1].lo == spans[1].hi {
+			g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, spans[1].lo, spans[1].out, spans[0].out))
+			return
+		}
+	}
+	m := len(spans) / 2
+	right := g.newLabel("nr")
+	if len(spans) == 2 {
+		g.emit(jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, spans[1].lo, spans[1].out, spans[0].out))
+		return
+	}
+	g.emit(jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, spans[m].lo, right, ""))
+	g.search(spans[:m])
+	g.prog.Mark(right)
+	g.search(spans[m:])
+}
+
+// body emits a syscall's rules in order; the last falls through to the
+// default.
+func (g *gen) body(s *policy.Syscall) {
+	for _, r := range s.Rules {
+		t := g.ret(r.Action)
+		if r.Cond == nil {
+			g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, t, ""))
+			return
+		}
+		next := g.newLabel("rule")
+		g.cond(r.Cond, t, next)
+		g.prog.Mark(next)
+	}
+	g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, g.ret(g.p.Default), ""))
+}
+
+// cond emits code that jumps to t when e holds and to f otherwise.
+func (g *gen) cond(e policy.Expr, t, f string) {
+	switch e := e.(type) {
+	case policy.Bool:
+		target := f
+		if e {
+			target = t
+		}
+		g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, target, ""))
+	case *policy.Not:
+		g.cond(e.X, f, t)
+	case *policy.And:
+		mid := g.newLabel("and")
+		g.cond(e.X, mid, f)
+		g.prog.Mark(mid)
+		g.cond(e.Y, t, f)
+	case *policy.Or:
+		mid := g.newLabel("or")
+		g.cond(e.X, t, mid)
+		g.prog.Mark(mid)
+		g.cond(e.Y, t, f)
+	case *policy.Cmp:
+		g.cmp(e, t, f)
+	default:
+		panic(fmt.Sprintf("compiler: unknown expression %T", e))
+	}
+}
+
+// cmp compares (arg & mask) with a 64-bit value using two 32-bit words.
+// The high word decides unless it is equal; masks whose high half is zero
+// (every int-typed argument) skip it entirely.
+func (g *gen) cmp(c *policy.Cmp, t, f string) {
+	mh, ml := uint32(c.Mask>>32), uint32(c.Mask)
+	vh, vl := uint32(c.Value>>32), uint32(c.Value)
+	op := c.Op
+	// LT and LE are GE and GT with the targets swapped; NE is EQ swapped.
+	switch op {
+	case policy.NE:
+		op, t, f = policy.EQ, f, t
+	case policy.LT:
+		op, t, f = policy.GE, f, t
+	case policy.LE:
+		op, t, f = policy.GT, f, t
+	}
+	if mh != 0 || vh != 0 {
+		g.loadMasked(bpfasm.ArgHi(c.Arg), mh)
+		lo := g.newLabel("lo")
+		if op == policy.EQ {
+			g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, vh, lo, f))
+		} else {
+			eq := g.newLabel("hieq")
+			g.emit(jump(bpfasm.JMP|bpfasm.JGT|bpfasm.K, vh, t, eq))
+			g.prog.Mark(eq)
+			g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, vh, lo, f))
+		}
+		g.prog.Mark(lo)
+	}
+	if op == policy.EQ && vl == 0 && ml != ^uint32(0) {
+		// (x & m) == 0 is one jset.
+		g.emit(load(bpfasm.ArgLo(c.Arg)))
+		g.emit(jump(bpfasm.JMP|bpfasm.JSET|bpfasm.K, ml, f, t))
+		return
+	}
+	g.loadMasked(bpfasm.ArgLo(c.Arg), ml)
+	switch op {
+	case policy.EQ:
+		g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, vl, t, f))
+	case policy.GT:
+		g.emit(jump(bpfasm.JMP|bpfasm.JGT|bpfasm.K, vl, t, f))
+	case policy.GE:
+		g.emit(jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, vl, t, f))
+	}
+}
+
+func (g *gen) loadMasked(off, mask uint32) {
+	g.emit(load(off))
+	if mask != ^uint32(0) {
+		g.emit(stmt(bpfasm.ALU|bpfasm.AND|bpfasm.K, mask))
+	}
+}
