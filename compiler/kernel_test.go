@@ -5,9 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"unsafe"
 

@@ -8,7 +8,9 @@
 //     zerrors_linux_<goarch>.go, plus the errno aliases of
 //     asm-generic/errno.h;
 //   - syscall signatures: the running kernel's tracefs
-//     (events/syscalls/sys_enter_*/format).
+//     (events/syscalls/sys_enter_*/format);
+//   - man-page names of their parameters: the SYNOPSIS of Debian
+//     manpages-dev's section 2 (/usr/share/man/man2/*.2.gz).
 //
 // Run it with `go generate ./syscalls`. Its output is deterministic: the same
 // sources give the same bytes. The signatures depend on the running kernel,
@@ -83,6 +85,10 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
+	protos, manRelease, err := manPages(manDir)
+	if err != nil {
+		return err
+	}
 	headers, err := libcDevVersion()
 	if err != nil {
 		return err
@@ -93,6 +99,7 @@ func run(out string) error {
 		"zconsts.go":     emitConsts(consts, version),
 		"zerrno.go":      emitErrno(errnos, version),
 		"zsignatures.go": emitSignatures(sigs, release),
+		"zparamnames.go": emitParamNames(paramAliases(sigs, protos), manRelease),
 	}
 	for name, src := range files {
 		formatted, err := format.Source(src)
