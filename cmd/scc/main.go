@@ -62,12 +62,16 @@ The language is described in docs/language.md.`,
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(
-		compileCmd(),
-		disasmCmd(),
-		simCmd(),
-		checkCmd(),
-		statsCmd(),
-	)
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
 	return root
 }
+
+// commands are the subcommands. Each lives in its own file and registers
+// itself here from an init function, so that adding one touches one file.
+var commands []func() *cobra.Command
+
+func register(c ...func() *cobra.Command) { commands = append(commands, c...) }
+
+func init() { register(compileCmd, disasmCmd, simCmd, checkCmd, statsCmd) }
