@@ -14,6 +14,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/scc-dev/scc/sandbox"
 )
 
 // exitError carries an exit status without printing anything more: the
@@ -23,6 +25,9 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
+	// scc run re-executes scc to install the filter before exec: in that
+	// helper process Init does its work and never returns.
+	sandbox.Init()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
