@@ -9,6 +9,10 @@ type Param struct {
 	// though seccomp sees a 64-bit register).
 	Bits    int
 	Pointer bool // a user-space address (seccomp cannot look behind it)
+	// Aliases are the other names policies may use: the man page's name
+	// where it differs from the kernel's (socket's "domain" for "family",
+	// openat's "dirfd" for "dfd"). Sorted; never another parameter's name.
+	Aliases []string
 }
 
 // Params returns the parameters of a syscall as they are positioned on this
@@ -29,11 +33,14 @@ type Param struct {
 //     first such one are returned: pread64 on i386 is (fd, buf, count);
 //   - clone and a few legacy calls whose argument order or layout differs
 //     by ABI use the overrides below.
+//
+// Aliases come from the section-2 man pages (see ManPagesRelease) and follow
+// their kernel parameter wherever an ABI places it.
 func (a *Arch) Params(syscall string) ([]Param, bool) {
 	if _, ok := a.Nr(syscall); !ok {
 		return nil, false
 	}
-	kps, ok := a.kernelParams(syscall)
+	kps, aliases, ok := a.kernelParams(syscall)
 	if !ok {
 		return nil, false
 	}
@@ -46,33 +53,70 @@ func (a *Arch) Params(syscall string) ([]Param, bool) {
 			}
 			bits = min(bits, 32)
 		}
-		out = append(out, Param{Name: p.name, Type: p.typ, Bits: bits, Pointer: p.pointer})
+		out = append(out, Param{Name: p.name, Type: p.typ, Bits: bits, Pointer: p.pointer,
+			Aliases: append([]string(nil), aliases[p.name]...)})
 	}
 	return out, true
+}
+
+// Param finds a parameter of a syscall on this ABI by its kernel name or one
+// of its aliases, and returns its position (the seccomp argument index). It
+// is false when the signature is not known (see Params) or no parameter has
+// that name.
+func (a *Arch) Param(syscall, name string) (index int, p Param, ok bool) {
+	params, ok := a.Params(syscall)
+	if !ok {
+		return 0, Param{}, false
+	}
+	for i, p := range params {
+		if p.Name == name {
+			return i, p, true
+		}
+	}
+	// The generator keeps aliases from clashing with kernel names and with
+	// each other, so the first match is the only one.
+	for i, p := range params {
+		for _, alias := range p.Aliases {
+			if alias == name {
+				return i, p, true
+			}
+		}
+	}
+	return 0, Param{}, false
 }
 
 // SignatureKernel is the release of the kernel whose signatures Params uses.
 func SignatureKernel() string { return signatureKernel }
 
-func (a *Arch) kernelParams(name string) ([]kparam, bool) {
+// ManPagesRelease is the man-pages release the parameter aliases come from.
+func ManPagesRelease() string { return manPagesRelease }
+
+// kernelParams returns the kernel parameters serving a table name on this
+// ABI, and their aliases by kernel parameter name.
+func (a *Arch) kernelParams(name string) ([]kparam, map[string][]string, bool) {
 	if ov, ok := signatureOverrides[a.Name][name]; ok {
-		return ov.apply()
+		kps, ok := ov.apply()
+		if ov.params != nil {
+			return kps, ov.aliases, ok
+		}
+		return kps, paramAliases[ov.event], ok
 	}
 	entry := name
 	if e, ok := entryPoints[a.Name][name]; ok {
 		entry = e
 	}
 	kps, ok := kernelSignatures[entry]
-	return kps, ok
+	return kps, paramAliases[entry], ok
 }
 
 // override replaces a kernel signature: either the kernel's parameters in
 // another order (by name), or an explicit list for entry points that have no
 // trace event on the generating kernel.
 type override struct {
-	event  string   // kernel signature to reorder
-	order  []string // its parameter names, in this ABI's order
-	params []kparam // or: the parameters themselves
+	event   string              // kernel signature to reorder
+	order   []string            // its parameter names, in this ABI's order
+	params  []kparam            // or: the parameters themselves,
+	aliases map[string][]string // with their man-page names (the generator never sees them)
 }
 
 func (o override) apply() ([]kparam, bool) {
@@ -110,7 +154,8 @@ var (
 
 // mmap2 (i386 sys_mmap_pgoff, arm sys_mmap2) and the old single-argument
 // mmap (sys_old_mmap) are not native to a 64-bit kernel, so they have no
-// trace event; their prototypes (mm/mmap.c, mm/util.c) are short and stable.
+// trace event; their prototypes (mm/mmap.c, mm/util.c) are short and stable,
+// and mmap2(2) names the parameters as mmap(2) does, but for pgoffset.
 var (
 	mmap2 = override{params: []kparam{
 		{"addr", "unsigned long", 64, false, false},
@@ -119,7 +164,7 @@ var (
 		{"flags", "unsigned long", 64, false, false},
 		{"fd", "unsigned long", 64, false, false},
 		{"pgoff", "unsigned long", 64, false, false},
-	}}
+	}, aliases: map[string][]string{"len": {"length"}, "pgoff": {"pgoffset"}}}
 	oldMmap = override{params: []kparam{{"arg", "struct mmap_arg_struct *", 64, true, false}}}
 )
 
