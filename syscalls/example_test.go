@@ -27,3 +27,16 @@ func ExampleErrnoName() {
 	fmt.Println(v, name)
 	// Output: 11 EAGAIN
 }
+
+func ExampleArch_Param() {
+	aarch64, _ := syscalls.ArchByName("aarch64")
+	// clone(2)'s names; the kernel calls them clone_flags and child_tidptr,
+	// and aarch64 passes child_tidptr last.
+	for _, name := range []string{"flags", "child_tid"} {
+		i, p, _ := aarch64.Param("clone", name)
+		fmt.Printf("%s: arg%d (%s, aliases %v)\n", name, i, p.Name, p.Aliases)
+	}
+	// Output:
+	// flags: arg0 (clone_flags, aliases [flags])
+	// child_tid: arg4 (child_tidptr, aliases [child_tid])
+}
