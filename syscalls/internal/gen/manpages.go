@@ -53,8 +53,9 @@ var manOverrides = map[string]map[string][]string{
 	"signalfd": {"sizemask": {}},
 }
 
-// manNames maps a kernel function (trace event name) to the name its man
-// page uses, where the two differ on x86_64; see entryPoints in params.go.
+// manNames maps a kernel function (trace event name) to the names its man
+// page declares it under, where they differ: the x86_64 table names of
+// x86_64Entries in params.go, and the libc names of pread64 & co.
 var manNames = map[string][]string{
 	"newstat":    {"stat"},
 	"newfstat":   {"fstat"},
