@@ -12,8 +12,6 @@ import (
 	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/internal/atomicfile"
 	"github.com/scc-dev/scc/policy"
-	"github.com/scc-dev/scc/stats"
-	"github.com/scc-dev/scc/syscalls"
 )
 
 // format is an output format of scc compile.
@@ -138,76 +136,3 @@ func disasmCmd() *cobra.Command {
 	}
 }
 
-func checkCmd() *cobra.Command {
-	var arch string
-	cmd := &cobra.Command{
-		Use:   "check POLICY...",
-		Short: "parse and resolve policies; print errors and warnings as file:line:col: message",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			arches, err := parseArches(arch)
-			if err != nil {
-				return err
-			}
-			failed := false
-			for _, path := range args {
-				data, err := readSource(path, cmd.InOrStdin())
-				if err != nil {
-					fmt.Fprintln(cmd.ErrOrStderr(), err)
-					failed = true
-					continue
-				}
-				if _, err := loadPolicy(path, data, arches, cmd.ErrOrStderr()); err != nil {
-					fmt.Fprintln(cmd.ErrOrStderr(), err)
-					failed = true
-				}
-			}
-			if failed {
-				return exitError{1}
-			}
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&arch, "arch", "", "check for these ABIs instead of the policy's (comma-separated)")
-	return cmd
-}
-
-func statsCmd() *cobra.Command {
-	var arch string
-	cmd := &cobra.Command{
-		Use:   "stats POLICY|FILTER.bpf",
-		Short: "program length, instructions executed per syscall, and kernel action cache eligibility",
-		Long: `Measure a filter: its length, and, for every syscall in each ABI's table called
-with zero arguments, the instructions executed (mean and max), the actions
-returned, and which allowed syscalls the kernel's action cache decides
-without running the filter.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			arches, err := parseArches(arch)
-			if err != nil {
-				return err
-			}
-			in, err := loadInput(args[0], nil, cmd.InOrStdin(), cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			if arches == nil {
-				if in.policy != nil {
-					for _, f := range in.policy.Filters {
-						arches = append(arches, f.Arch)
-					}
-				} else {
-					arches = []*syscalls.Arch{syscalls.Host()}
-				}
-			}
-			r, err := stats.Measure(in.prog, arches)
-			if err != nil {
-				return err
-			}
-			r.Write(cmd.OutOrStdout())
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&arch, "arch", "", "ABIs to measure (default: the policy's targets, or the host)")
-	return cmd
-}

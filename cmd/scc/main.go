@@ -79,4 +79,4 @@ var commands []func() *cobra.Command
 
 func register(c ...func() *cobra.Command) { commands = append(commands, c...) }
 
-func init() { register(compileCmd, disasmCmd, simCmd, checkCmd, statsCmd) }
+func init() { register(compileCmd, disasmCmd, simCmd) }
