@@ -41,4 +41,3 @@ func checkCmd() *cobra.Command {
 	cmd.Flags().StringVar(&arch, "arch", "", "check for these ABIs instead of the policy's (comma-separated)")
 	return cmd
 }
-

@@ -135,4 +135,3 @@ func disasmCmd() *cobra.Command {
 		},
 	}
 }
-
