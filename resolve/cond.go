@@ -91,16 +91,19 @@ func (r *resolver) argument(id lang.Ident, a *syscalls.Arch, syscall string) (in
 		r.diags.Add(id.Pos, lang.SeverityError, "use arg0..arg5", "named argument %q: the signature of %s is not known on %s", id.Name, syscall, a.Name)
 		return 0, 0, false
 	}
-	var names []string
-	for i, p := range params {
-		if p.Name == id.Name {
-			return i, min(p.Bits, a.WordBits), true
-		}
+	// Kernel names (dfd) and man-page names (dirfd) both work.
+	if i, p, ok := a.Param(syscall, id.Name); ok {
+		return i, min(p.Bits, a.WordBits), true
+	}
+	var names, shown []string
+	for _, p := range params {
 		names = append(names, p.Name)
+		names = append(names, p.Aliases...)
+		shown = append(shown, p.Name)
 	}
 	hint := suggest.Hint(id.Name, names)
 	if hint == "" {
-		hint = fmt.Sprintf("%s(%s) on %s", syscall, strings.Join(names, ", "), a.Name)
+		hint = fmt.Sprintf("%s(%s) on %s", syscall, strings.Join(shown, ", "), a.Name)
 	}
 	r.diags.Add(id.Pos, lang.SeverityError, hint, "%s has no argument %q", syscall, id.Name)
 	return 0, 0, false
