@@ -1,0 +1,54 @@
+package compiler_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/scc-dev/scc/compiler"
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/resolve"
+	"github.com/scc-dev/scc/syscalls"
+)
+
+// benchPolicy is an allowlist of the first n x86_64 syscalls, with a few
+// argument rules, for the ABIs given.
+func benchPolicy(b *testing.B, n int, arches string) *policy.Policy {
+	x86, _ := syscalls.ArchByName("x86_64")
+	var names []string
+	for _, s := range x86.Syscalls() {
+		if len(names) == n {
+			break
+		}
+		if s.Name == "socket" || s.Name == "kill" {
+			continue
+		}
+		names = append(names, s.Name)
+	}
+	src := fmt.Sprintf("arch %s\ndefault errno(EPERM)\nallow %s\nallow socket if domain == AF_INET || domain == AF_UNIX\nallow kill if sig == SIGTERM\n",
+		arches, strings.Join(names, ", "))
+	p, diags := resolve.Load("bench.pol", []byte(src), resolve.Options{})
+	if err := diags.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func benchCompile(b *testing.B, p *policy.Policy) {
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		prog, err := compiler.Compile(p, compiler.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(prog)
+	}
+	b.ReportMetric(float64(n), "insns")
+}
+
+// BenchmarkCompile300 compiles a 300-syscall allowlist for x86_64.
+func BenchmarkCompile300(b *testing.B) { benchCompile(b, benchPolicy(b, 300, "x86_64")) }
+
+// BenchmarkCompile3Arch compiles the same allowlist for x86_64, i386 and x32.
+func BenchmarkCompile3Arch(b *testing.B) { benchCompile(b, benchPolicy(b, 300, "x86_64, i386, x32")) }
