@@ -128,33 +128,42 @@ func DefaultArgSyscalls() map[string][]int {
 	return m
 }
 
-// argRef is how a condition names an argument on the given ABIs, and the
-// width the comparison will use.
+// argRef is how a condition names an argument, and the widest width the
+// comparison will use on the target ABIs (resolve compares a named
+// argument on each ABI's own width: 32 bits for an unsigned long on i386).
 type argRef struct {
 	Name string
 	Bits int
+	// Narrow is the narrowest of those widths.
+	Narrow int
 }
 
-// argRefFor uses the kernel's parameter name when every ABI agrees on it
-// (resolve then compares on the parameter's own width), else argN on the
-// full register.
-func argRefFor(syscall string, idx int, arches []*syscalls.Arch) argRef {
-	ref := argRef{}
+// argRefFor names argument idx of a syscall by the kernel's parameter name,
+// which must be the same on every target ABI (kernel names always resolve;
+// man-page aliases may not). ok is false, with the reason, when the targets
+// disagree on what the argument is: i386's mmap takes one pointer to a
+// struct, so a condition on x86_64's prot would test garbage there.
+func argRefFor(syscall string, idx int, arches []*syscalls.Arch) (ref argRef, why string, ok bool) {
 	for _, a := range arches {
-		params, ok := a.Params(syscall)
-		if !ok || idx >= len(params) {
-			return argRef{Name: fmt.Sprintf("arg%d", idx), Bits: 64}
+		params, known := a.Params(syscall)
+		if !known || idx >= len(params) {
+			return argRef{}, fmt.Sprintf("%s has no argument %d on %s", syscall, idx, a.Name), false
 		}
 		p := params[idx]
-		if ref.Name != "" && (ref.Name != p.Name || ref.Bits != p.Bits) {
-			return argRef{Name: fmt.Sprintf("arg%d", idx), Bits: 64}
+		if ref.Name != "" && ref.Name != p.Name {
+			return argRef{}, fmt.Sprintf("argument %d of %s is %s on one ABI and %s on %s", idx, syscall, ref.Name, p.Name, a.Name), false
 		}
-		ref = argRef{Name: p.Name, Bits: p.Bits}
+		bits := min(p.Bits, a.WordBits)
+		if ref.Name == "" {
+			ref = argRef{Name: p.Name, Bits: bits, Narrow: bits}
+		}
+		ref.Bits = max(ref.Bits, bits)
+		ref.Narrow = min(ref.Narrow, bits)
 	}
 	if ref.Name == "" {
-		return argRef{Name: fmt.Sprintf("arg%d", idx), Bits: 64}
+		return argRef{}, "no target ABI has " + syscall, false
 	}
-	return ref
+	return ref, "", true
 }
 
 func widthMask(bits int) uint64 {
@@ -259,7 +268,10 @@ func condition(syscall string, s argSpec, seen map[uint64]uint64, arches []*sysc
 	if len(seen) == 0 {
 		return nil, ""
 	}
-	ref := argRefFor(syscall, s.Index, arches)
+	ref, why, ok := argRefFor(syscall, s.Index, arches)
+	if !ok {
+		return nil, "no condition: " + why
+	}
 	width := widthMask(ref.Bits)
 	var values []uint64
 	have := map[uint64]bool{}
@@ -286,6 +298,11 @@ func condition(syscall string, s argSpec, seen map[uint64]uint64, arches []*sysc
 		mask := width &^ union
 		if mask == 0 {
 			return nil, note
+		}
+		// On a narrower ABI resolve keeps a wide mask only when its high
+		// bits are a sign extension (all ones above the narrow width).
+		if narrow := widthMask(ref.Narrow); mask&^narrow != 0 && mask&^(narrow>>1) != ^(narrow>>1) {
+			return nil, note + "; no condition: the bits seen differ between 32- and 64-bit ABIs"
 		}
 		return &lang.CompareExpr{
 			Arg:   lang.Ident{Name: ref.Name},

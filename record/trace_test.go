@@ -247,6 +247,7 @@ func TestTraceGoProgramThreadsAndArgs(t *testing.T) {
 	f, err := Policy(rec, WriteOptions{Args: true, Command: []string{"prog"}})
 	require.NoError(t, err)
 	policy := string(lang.Format(f))
+	mustResolve(t, []byte(policy))
 	assert.Contains(t, policy, "allow socket if (family == AF_UNIX || family == AF_INET) && ")
 }
 

@@ -28,7 +28,6 @@ type WriteOptions struct {
 type syscallUse struct {
 	Name    string
 	Count   uint64
-	Arches  []*syscalls.Arch
 	Values  [6]map[uint64]uint64
 	Runtime bool // needed by the container runtime
 }
@@ -61,7 +60,7 @@ func Policy(rec *Recording, o WriteOptions) (*lang.File, error) {
 		&lang.ArchStmt{Names: names, Comments: lang.Comments{Doc: header}},
 		&lang.DefaultStmt{Action: def},
 	)
-	for _, r := range rulesFor(uses, o) {
+	for _, r := range rulesFor(uses, arches, o) {
 		f.Stmts = append(f.Stmts, r)
 	}
 	return f, nil
@@ -111,7 +110,18 @@ func Merge(existing *lang.File, rec *Recording, o WriteOptions) (*lang.File, err
 		archStmt = &lang.ArchStmt{Names: missing}
 		added = append(added, archStmt)
 	}
-	rules := rulesFor(fresh, o)
+	// Conditions must resolve on every ABI the merged file targets, not
+	// only on those this recording saw.
+	targets := arches
+	if hasArch || len(missing) > 0 {
+		targets = nil
+		for _, a := range syscalls.Arches() {
+			if declared[a.Name] || archNamed(missing, a) {
+				targets = append(targets, a)
+			}
+		}
+	}
+	rules := rulesFor(fresh, targets, o)
 	for _, r := range rules {
 		added = append(added, r)
 	}
@@ -170,7 +180,6 @@ func collect(rec *Recording, o WriteOptions) ([]*syscallUse, []*syscalls.Arch, [
 			byName[name] = u
 		}
 		u.Count += st.Count
-		u.Arches = append(u.Arches, a)
 		for i, vals := range st.Values {
 			for v, n := range vals {
 				if u.Values[i] == nil {
@@ -192,7 +201,7 @@ func collect(rec *Recording, o WriteOptions) ([]*syscallUse, []*syscalls.Arch, [
 	for _, name := range runtime {
 		u := byName[name]
 		if u == nil {
-			u = &syscallUse{Name: name, Arches: arches}
+			u = &syscallUse{Name: name}
 			byName[name] = u
 		}
 		u.Runtime = true
@@ -212,8 +221,9 @@ func collect(rec *Recording, o WriteOptions) ([]*syscallUse, []*syscalls.Arch, [
 }
 
 // rulesFor writes one allow rule per syscall, the first of each group with
-// the group's heading.
-func rulesFor(uses []*syscallUse, o WriteOptions) []*lang.RuleStmt {
+// the group's heading. targets are the ABIs the policy file is for: a rule
+// applies on each of them, so its condition must make sense on each.
+func rulesFor(uses []*syscallUse, targets []*syscalls.Arch, o WriteOptions) []*lang.RuleStmt {
 	var out []*lang.RuleStmt
 	group := ""
 	for _, u := range uses {
@@ -233,7 +243,7 @@ func rulesFor(uses []*syscallUse, o WriteOptions) []*lang.RuleStmt {
 		if o.Args && !u.Runtime {
 			var cond lang.Expr
 			for _, s := range argSpecs[u.Name] {
-				c, note := condition(u.Name, s, u.Values[s.Index], u.Arches)
+				c, note := condition(u.Name, s, u.Values[s.Index], having(targets, u.Name))
 				cond = and(cond, c)
 				if note != "" {
 					notes = append(notes, note)
@@ -287,6 +297,27 @@ func allowedNames(f *lang.File) map[string]bool {
 		}
 	}
 	return out
+}
+
+// having keeps the ABIs that have the syscall: resolve skips a rule on the
+// others, so their parameter lists do not matter.
+func having(arches []*syscalls.Arch, syscall string) []*syscalls.Arch {
+	var out []*syscalls.Arch
+	for _, a := range arches {
+		if _, ok := a.Nr(syscall); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func archNamed(ids []lang.Ident, a *syscalls.Arch) bool {
+	for _, id := range ids {
+		if id.Name == a.Name {
+			return true
+		}
+	}
+	return false
 }
 
 func declaredArches(f *lang.File) (map[string]bool, bool) {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scc-dev/scc/lang"
+	"github.com/scc-dev/scc/resolve"
 	"github.com/scc-dev/scc/syscalls"
 )
 
@@ -107,9 +108,10 @@ func TestPolicyGolden(t *testing.T) {
 			require.NoError(t, err)
 			out := lang.Format(f)
 			golden(t, "policy_"+tt.name, out)
-			// The printed policy must parse back.
+			// The printed policy must parse back and resolve.
 			_, err = lang.Parse("gen.pol", out)
 			require.NoError(t, err, "%s", out)
+			mustResolve(t, out)
 		})
 	}
 }
@@ -159,14 +161,55 @@ allow openat if flags == 0
 	assert.Contains(t, out, "arch i386")
 	_, err = lang.Parse("merged.pol", []byte(out))
 	require.NoError(t, err)
+	mustResolve(t, []byte(out))
+}
+
+// mustResolve checks that a written policy is one scc accepts: resolve
+// reports no errors (warnings, such as a syscall that one target lacks,
+// are fine).
+func mustResolve(t *testing.T, src []byte) {
+	t.Helper()
+	_, diags := resolve.Load("gen.pol", src, resolve.Options{})
+	require.NoError(t, diags.Err(), "%s", src)
+}
+
+// TestMergeConditionsFitEveryTarget: the merged file targets i386 although
+// this recording saw only x86_64, so a condition on mmap's prot (which
+// i386's mmap does not have) must not be written.
+func TestMergeConditionsFitEveryTarget(t *testing.T) {
+	rec := synthetic(t)
+	for k := range rec.Calls {
+		if k.AuditArch != syscalls.AuditArchX86_64 {
+			delete(rec.Calls, k)
+		}
+	}
+	existing, err := lang.Parse("app.pol", []byte("arch x86_64, i386\ndefault kill\n"))
+	require.NoError(t, err)
+	merged, err := Merge(existing, rec, WriteOptions{Args: true})
+	require.NoError(t, err)
+	out := lang.Format(merged)
+	mustResolve(t, out)
+	assert.Contains(t, string(out), "allow mmap  # 10 calls; no condition: mmap has no argument 2 on i386")
+	assert.Contains(t, string(out), "allow socket if (family == AF_UNIX")
+
+	// Against an x86_64-only file the same recording keeps the condition.
+	existing, err = lang.Parse("app.pol", []byte("arch x86_64\ndefault kill\n"))
+	require.NoError(t, err)
+	merged, err = Merge(existing, rec, WriteOptions{Args: true})
+	require.NoError(t, err)
+	out = lang.Format(merged)
+	mustResolve(t, out)
+	assert.Contains(t, string(out), "allow mmap if prot & 0xfffffffffffffffc == 0")
 }
 
 func TestMergeWithoutArchKeepsHost(t *testing.T) {
 	existing, err := lang.Parse("app.pol", []byte("default errno(EPERM)\nallow read\n"))
 	require.NoError(t, err)
-	merged, err := Merge(existing, synthetic(t), WriteOptions{})
+	merged, err := Merge(existing, synthetic(t), WriteOptions{Args: true})
 	require.NoError(t, err)
-	assert.Contains(t, string(lang.Format(merged)), "arch "+syscalls.Host().Name+", i386")
+	out := lang.Format(merged)
+	assert.Contains(t, string(out), "arch "+syscalls.Host().Name+", i386")
+	mustResolve(t, out)
 }
 
 func TestProfileRoundTrip(t *testing.T) {
