@@ -1,0 +1,164 @@
+package resolve
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/syscalls"
+)
+
+func mustLoad(t *testing.T, src string) *policy.Policy {
+	t.Helper()
+	p, diags := Load("t.pol", []byte(src), Options{})
+	require.NoError(t, diags.Err())
+	return p
+}
+
+func arch(t *testing.T, name string) *syscalls.Arch {
+	a, ok := syscalls.ArchByName(name)
+	require.True(t, ok)
+	return a
+}
+
+// cond returns the resolved condition of the first rule for name on the
+// first target.
+func cond(t *testing.T, p *policy.Policy, name string) policy.Expr {
+	t.Helper()
+	f := p.Filters[0]
+	nr, ok := f.Arch.Nr(name)
+	require.True(t, ok)
+	s := f.Syscall(nr)
+	require.NotNil(t, s)
+	return s.Rules[0].Cond
+}
+
+func TestArgumentWidths(t *testing.T) {
+	for _, tc := range []struct {
+		name, arch, rule, want string
+	}{
+		// int fd: low 32 bits only, as the kernel reads it.
+		{"int named", "x86_64", "allow write if fd == 1", "arg0 & 0xffffffff == 0x1"},
+		{"int -1 reduced", "x86_64", "allow close if fd == -1", "arg0 & 0xffffffff == 0xffffffff"},
+		{"raw argN is 64-bit", "x86_64", "allow close if arg0 == -1", "arg0 == 0xffffffffffffffff"},
+		{"size_t count is 64-bit", "x86_64", "allow write if count <= 4096", "arg2 <= 0x1000"},
+		{"umode_t is 16 bits", "x86_64", "allow mkdir if mode == 0755", "arg1 & 0xffff == 0x1ed"},
+		{"mask and width", "x86_64", "allow openat if flags & O_ACCMODE == O_RDONLY", "arg2 & 0x3 == 0x0"},
+		{"AT_FDCWD on an int", "x86_64", "allow openat if dirfd == AT_FDCWD", "arg0 & 0xffffffff == 0xffffff9c"},
+		{"32-bit ABI argN", "i386", "allow close if arg0 == -1", "arg0 & 0xffffffff == 0xffffffff"},
+		{"man-page alias", "x86_64", "allow socket if domain == AF_UNIX", "arg0 & 0xffffffff == 0x1"},
+		{"kernel name", "x86_64", "allow socket if family == AF_INET", "arg0 & 0xffffffff == 0x2"},
+		{"per-ABI constant", "arm", "allow openat if flags & O_DIRECTORY != 0", "arg2 & 0x4000 != 0x0"},
+		{"per-ABI constant x86", "x86_64", "allow openat if flags & O_DIRECTORY != 0", "arg2 & 0x10000 != 0x0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustLoad(t, "arch "+tc.arch+"\ndefault kill\n"+tc.rule+"\n")
+			name := strings.Fields(tc.rule)[1]
+			assert.Equal(t, tc.want, cond(t, p, name).String())
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"no default", "allow read\n", "t.pol: the policy has no default action (add one, e.g. `default errno(EPERM)` or `default kill`)"},
+		{"two defaults", "default kill\ndefault allow\n", "t.pol:2:1: second default statement (the first is at t.pol:1:1)"},
+		{"unknown syscall", "default kill\nallow reed\n", "t.pol:2:7: unknown syscall \"reed\" (did you mean read?)"},
+		{"unknown arch", "arch x86_65\ndefault kill\n", "t.pol:1:6: unknown architecture \"x86_65\" (did you mean x86_64?)"},
+		{"unknown argument", "arch x86_64\ndefault kill\nallow write if fdd == 1\n", "t.pol:3:16: write has no argument \"fdd\" (did you mean fd?)"},
+		{"arg6", "arch x86_64\ndefault kill\nallow write if arg6 == 1\n", "t.pol:3:16: no argument arg6 (syscalls have arguments arg0 to arg5)"},
+		{"unknown constant", "arch x86_64\ndefault kill\nallow openat if flags == O_RDONY\n", "t.pol:3:26: unknown constant \"O_RDONY\" (did you mean O_RDONLY?)"},
+		{"too wide", "arch x86_64\ndefault kill\nallow write if fd == 0x100000000\n", "t.pol:3:22: 0x100000000 does not fit in fd, a 32-bit argument on x86_64"},
+		{"errno range", "default errno(5000)\n", "t.pol:1:15: errno 5000 is out of range (the kernel returns at most errno 4095)"},
+		{"undefined set", "default kill\nallow @net\n", "t.pol:2:7: undefined set @net"},
+		{"set twice", "default kill\nset @a = read\nset @a = write\n", "t.pol:3:5: set @a is already defined (the first is at t.pol:2:5)"},
+		{"unknown errno", "default errno(EPRM)\n", "t.pol:1:15: unknown errno name \"EPRM\" (did you mean EPERM?)"},
+		{"no signature on 32-bit after a 64-bit arg", "arch i386\ndefault kill\nallow pread64 if offset == 0\n", "pread64 has no argument \"offset\""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, diags := Load("t.pol", []byte(tc.src), Options{})
+			require.Error(t, diags.Err())
+			assert.Contains(t, diags.Error(), tc.want)
+		})
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	_, diags := Load("t.pol", []byte("arch x86_64, aarch64\ndefault kill\nallow open\nallow read if arg0 & 3 == 4\n"), Options{})
+	require.NoError(t, diags.Err())
+	w := diags.Warnings().Error()
+	assert.Contains(t, w, "t.pol:3:7: warning: open is not a syscall on aarch64; the rule is skipped there")
+	assert.Contains(t, w, "t.pol:4:15: warning: arg0 & 3 == 4 is always false")
+}
+
+func TestFirstMatchOrderAndSets(t *testing.T) {
+	p := mustLoad(t, `arch x86_64
+default errno(EPERM)
+set @io = read, write
+set @all = @io, close
+allow read if fd == 0
+errno(EBADF) @all
+`)
+	f := p.Filters[0]
+	read, _ := f.Arch.Nr("read")
+	rules := f.Syscall(read).Rules
+	require.Len(t, rules, 2)
+	assert.Equal(t, policy.Allow, rules[0].Action)
+	assert.Equal(t, "errno(EBADF)", rules[1].Action.String())
+	closeNr, _ := f.Arch.Nr("close")
+	assert.Equal(t, "errno(EBADF)", p.Decide(f.Arch.AuditArch, closeNr, &[6]uint64{}).String())
+	assert.Equal(t, policy.Allow, p.Decide(f.Arch.AuditArch, read, &[6]uint64{0}))
+	assert.Equal(t, "errno(EBADF)", p.Decide(f.Arch.AuditArch, read, &[6]uint64{3}).String())
+}
+
+func TestDefaultsAndOverride(t *testing.T) {
+	p := mustLoad(t, "default allow\n")
+	require.Len(t, p.Filters, 1)
+	assert.Equal(t, syscalls.Host(), p.Filters[0].Arch, "no arch statement: the host ABI")
+	assert.Equal(t, policy.KillProcess, p.BadArch)
+
+	p, diags := Load("t.pol", []byte("arch x86_64, i386\ndefault allow\nbadarch errno(ENOSYS)\n"), Options{Arches: []*syscalls.Arch{arch(t, "aarch64")}})
+	require.NoError(t, diags.Err())
+	require.Len(t, p.Filters, 1)
+	assert.Equal(t, "aarch64", p.Filters[0].Arch.Name)
+	assert.Equal(t, "errno(ENOSYS)", p.BadArch.String())
+}
+
+func TestIncludes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(src), 0o644))
+		return p
+	}
+	write("base/base.pol", "set @io = read, write\nallow @io\n")
+	main := write("app.pol", "arch x86_64\ninclude \"base/base.pol\"\ndefault errno(EPERM)\nallow close\n")
+	p, diags := LoadFile(main, Options{})
+	require.NoError(t, diags.Err())
+	assert.Len(t, p.Filters[0].Syscalls, 3)
+
+	cyc := write("a.pol", "include \"b.pol\"\ndefault kill\n")
+	write("b.pol", "include \"a.pol\"\n")
+	_, diags = LoadFile(cyc, Options{})
+	require.Error(t, diags.Err())
+	assert.Contains(t, diags.Error(), "include cycle")
+
+	missing := write("m.pol", "include \"nope.pol\"\ndefault kill\n")
+	_, diags = LoadFile(missing, Options{})
+	assert.Contains(t, diags.Error(), "m.pol:1:1: include \"nope.pol\": no such file or directory")
+}
+
+func TestTestsResolvePerArch(t *testing.T) {
+	p := mustLoad(t, "arch x86_64, i386\ndefault allow\ntest openat(AT_FDCWD, 0, O_RDONLY) => allow\ntest i386:socketcall(1, 0) => allow\n")
+	require.Len(t, p.Tests, 3)
+	assert.Equal(t, uint64(0xffffffffffffff9c), p.Tests[0].Args[0], "64-bit ABIs keep the sign extension")
+	assert.Equal(t, uint64(0xffffff9c), p.Tests[1].Args[0], "32-bit ABIs see 32-bit registers")
+}
