@@ -27,7 +27,12 @@ import (
 )
 
 // Options tune code generation. The zero value is the default.
-type Options struct{}
+type Options struct {
+	// Profile, when not empty, weights the dispatch tree by how often
+	// each syscall is called (see record.ReadProfile); by default every
+	// syscall of an ABI's table weighs the same.
+	Profile Profile
+}
 
 // Compile lowers p to a BPF program that the kernel accepts.
 func Compile(p *policy.Policy, opts Options) ([]bpfasm.Insn, error) {
@@ -39,6 +44,7 @@ func Compile(p *policy.Policy, opts Options) ([]bpfasm.Insn, error) {
 	if err != nil {
 		return nil, err
 	}
+	copyRets(insns)
 	if err := bpfasm.Verify(insns); err != nil {
 		return nil, fmt.Errorf("compiler produced a program the kernel would reject (a bug in scc): %w", err)
 	}
@@ -50,7 +56,7 @@ func Lower(p *policy.Policy, opts Options) (*bpfasm.Program, error) {
 	if len(p.Filters) == 0 {
 		return nil, fmt.Errorf("the policy has no target architecture")
 	}
-	g := &gen{p: p, prog: &bpfasm.Program{}, bodies: map[string]string{}, rets: map[policy.Action]bool{}}
+	g := &gen{p: p, opts: opts, prog: &bpfasm.Program{}, bodies: map[string]string{}, rets: map[policy.Action]bool{}}
 	g.archDispatch()
 	// Bodies come after every tree, so that ABIs with identical rules for
 	// a syscall share one body and every jump to it goes forward.
@@ -61,11 +67,12 @@ func Lower(p *policy.Policy, opts Options) (*bpfasm.Program, error) {
 		g.body(b.s)
 	}
 	g.emitRets()
-	return g.prog, nil
+	return optimize(g.prog)
 }
 
 type gen struct {
 	p      *policy.Policy
+	opts   Options
 	prog   *bpfasm.Program
 	bodies map[string]string // body key → label, so identical rule chains are emitted once
 	rets   map[policy.Action]bool
@@ -146,8 +153,9 @@ func (g *gen) archDispatch() {
 // arch; the bodies of syscalls that test arguments are queued.
 func (g *gen) tree(filters []*policy.Filter) {
 	g.emit(load(bpfasm.OffNr))
-	ranges := g.ranges(filters)
-	g.search(ranges)
+	spans := g.ranges(filters)
+	d := planTree(spans, spanWeights(spans, filters, g.opts.Profile), true)
+	g.emitTree(d, 0, len(spans)-1)
 }
 
 // outcome is where a range of syscall numbers goes: a shared ret, or the
@@ -262,32 +270,6 @@ func bodyKey(s *policy.Syscall, def policy.Action) string {
 	}
 	fmt.Fprintf(&b, "default:%08x", uint32(def))
 	return b.String()
-}
-
-// search emits a binary search over the spans, with A holding nr. Each
-// comparison halves the spans; a lone number between two spans with one
-// outcome is a single jeq.
-func (g *gen) search(spans []span) {
-	switch len(spans) {
-	case 1:
-		g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, spans[0].out, ""))
-		return
-	case 3:
-		if spans[0].out == spans[2].out && spans[1].lo == spans[1].hi {
-			g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, spans[1].lo, spans[1].out, spans[0].out))
-			return
-		}
-	}
-	m := len(spans) / 2
-	right := g.newLabel("nr")
-	if len(spans) == 2 {
-		g.emit(jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, spans[1].lo, spans[1].out, spans[0].out))
-		return
-	}
-	g.emit(jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, spans[m].lo, right, ""))
-	g.search(spans[:m])
-	g.prog.Mark(right)
-	g.search(spans[m:])
 }
 
 // body emits a syscall's rules in order; the last falls through to the

@@ -1,0 +1,210 @@
+package compiler
+
+import (
+	"github.com/scc-dev/scc/bpfasm"
+)
+
+// knownValues follows what each path has learnt about the seccomp data and
+// uses it. seccomp_data never changes while the filter runs, so whatever a
+// test established on the way to an instruction still holds there:
+//
+//   - a load of the word A already holds is dropped (load reuse);
+//   - an `and` that cannot clear any more bits is dropped;
+//   - a test whose outcome is fixed by what the path knows becomes a ja:
+//     the high word of an argument that an earlier comparison found to be
+//     0 need not be tested again (shared high-word tests), and tests the
+//     mask makes moot (`jgt 0xffffffff`) go away.
+//
+// The facts at an instruction are what holds on every path into it (jumps
+// only go forward, so one pass in program order sees every predecessor
+// first), which keeps each rewrite exact.
+func knownValues(ops []op) bool {
+	in := make([]*facts, len(ops)+1)
+	in[0] = &facts{}
+	changed := false
+	for i := range ops {
+		st := in[i]
+		o := &ops[i]
+		if st == nil || o.dead { // unreachable, or a no-op dropped this round
+			if st != nil {
+				in[i+1] = meet(in[i+1], st)
+			}
+			continue
+		}
+		st = st.clone()
+		switch {
+		case o.in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS:
+			k := word{off: o.in.K, mask: ^uint32(0)}
+			if st.aKnown && st.a == k {
+				o.dead, changed = true, true
+			}
+			st.a, st.aKnown = k, true
+			in[i+1] = meet(in[i+1], st)
+		case o.in.Op == bpfasm.ALU|bpfasm.AND|bpfasm.K:
+			if st.aKnown {
+				m := st.a.mask & o.in.K
+				if m == st.a.mask {
+					o.dead, changed = true, true
+				}
+				st.a.mask = m
+			}
+			in[i+1] = meet(in[i+1], st)
+		case isJA(o.in):
+			in[o.t] = meet(in[o.t], st)
+		case isCond(o.in) && o.in.Op&bpfasm.X == 0:
+			if !st.aKnown {
+				in[o.t] = meet(in[o.t], st)
+				in[o.f] = meet(in[o.f], st)
+				break
+			}
+			r := st.rangeOf(st.a)
+			rt, rf := branch(o.in, r)
+			switch {
+			case rt.empty():
+				*o = op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: o.f, f: -1}
+				changed = true
+				in[o.t] = meet(in[o.t], st)
+			case rf.empty():
+				*o = op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: o.t, f: -1}
+				changed = true
+				in[o.t] = meet(in[o.t], st)
+			default:
+				in[o.t] = meet(in[o.t], st.with(st.a, rt))
+				in[o.f] = meet(in[o.f], st.with(st.a, rf))
+			}
+		case isRetK(o.in) || o.in.Op == bpfasm.RET|bpfasm.A:
+		default:
+			// Anything else (never generated today) may change A: forget
+			// it, keep the facts about the data.
+			st.aKnown = false
+			for _, s := range successors(*o, i) {
+				in[s] = meet(in[s], st)
+			}
+		}
+	}
+	return changed
+}
+
+// word is a 32-bit word of seccomp_data under a mask: (data[off] & mask).
+type word struct{ off, mask uint32 }
+
+// interval is the values a word can still have, lo..hi inclusive.
+type interval struct{ lo, hi uint32 }
+
+func (r interval) empty() bool { return r.lo > r.hi }
+
+var emptyInterval = interval{1, 0}
+
+type known struct {
+	w word
+	r interval
+}
+
+type facts struct {
+	a      word // what A holds, if aKnown
+	aKnown bool
+	ws     []known
+}
+
+func (s *facts) clone() *facts {
+	c := *s
+	c.ws = append([]known(nil), s.ws...)
+	return &c
+}
+
+func (s *facts) rangeOf(w word) interval {
+	for _, k := range s.ws {
+		if k.w == w {
+			return k.r
+		}
+	}
+	return interval{0, w.mask} // a masked word cannot exceed its mask
+}
+
+func (s *facts) with(w word, r interval) *facts {
+	c := s.clone()
+	for i := range c.ws {
+		if c.ws[i].w == w {
+			c.ws[i].r = r
+			return c
+		}
+	}
+	c.ws = append(c.ws, known{w, r})
+	return c
+}
+
+// meet is what holds on both paths; nil means "no path yet".
+func meet(a, b *facts) *facts {
+	if a == nil {
+		return b
+	}
+	out := &facts{a: a.a, aKnown: a.aKnown && b.aKnown && a.a == b.a}
+	for _, k := range a.ws {
+		for _, l := range b.ws {
+			if k.w == l.w {
+				out.ws = append(out.ws, known{k.w, interval{min(k.r.lo, l.r.lo), max(k.r.hi, l.r.hi)}})
+			}
+		}
+	}
+	return out
+}
+
+// branch splits the values r of A into those taking the jump's true and
+// false branches. For jset only a single known value is split exactly; any
+// other range goes both ways unchanged.
+func branch(in bpfasm.Insn, r interval) (t, f interval) {
+	k := in.K
+	switch in.Op &^ bpfasm.X {
+	case bpfasm.JMP | bpfasm.JEQ:
+		if k < r.lo || k > r.hi {
+			return emptyInterval, r
+		}
+		f = r
+		switch {
+		case r.lo == r.hi:
+			f = emptyInterval
+		case k == r.lo:
+			f.lo++
+		case k == r.hi:
+			f.hi--
+		}
+		return interval{k, k}, f
+	case bpfasm.JMP | bpfasm.JGT:
+		return clip(r, uint64(k)+1, 1<<32-1), clip(r, 0, uint64(k))
+	case bpfasm.JMP | bpfasm.JGE:
+		if k == 0 {
+			return r, emptyInterval
+		}
+		return clip(r, uint64(k), 1<<32-1), clip(r, 0, uint64(k)-1)
+	case bpfasm.JMP | bpfasm.JSET:
+		if r.lo == r.hi {
+			if r.lo&k != 0 {
+				return r, emptyInterval
+			}
+			return emptyInterval, r
+		}
+		// Every value in range fits in bitsLen(hi) bits: if k has none of
+		// those, no value has any of k's bits.
+		if below := uint64(1)<<bitsLen(r.hi) - 1; uint64(k)&below == 0 {
+			return emptyInterval, r
+		}
+	}
+	return r, r
+}
+
+func bitsLen(x uint32) uint {
+	n := uint(0)
+	for x != 0 {
+		x >>= 1
+		n++
+	}
+	return n
+}
+
+func clip(r interval, lo, hi uint64) interval {
+	l, h := max(uint64(r.lo), lo), min(uint64(r.hi), hi)
+	if l > h {
+		return emptyInterval
+	}
+	return interval{uint32(l), uint32(h)}
+}

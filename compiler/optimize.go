@@ -1,0 +1,309 @@
+package compiler
+
+import (
+	"fmt"
+
+	"github.com/scc-dev/scc/bpfasm"
+)
+
+// The optimizer rewrites the generated program with small passes, each
+// exact on its own, run in turn until none changes anything (in the spirit
+// of gVisor's pkg/bpf optimizer). They work on instructions with absolute
+// jump targets, before labels are resolved into 8-bit offsets, so a pass
+// never has to care about jump reach; Assemble adds trampolines afterwards
+// and copyRets turns those that lead to a ret into the ret itself.
+//
+// Every pass is proven by the differential tests (equiv_test.go): the
+// emulated program must return what policy.Decide says on every input.
+
+// op is an instruction whose jumps name instruction indexes: t for ja and
+// the true branch, f for the false branch.
+type op struct {
+	in   bpfasm.Insn
+	t, f int
+	dead bool // to be dropped; jumps to it land on the next live op
+}
+
+func isJA(in bpfasm.Insn) bool   { return in.Op == bpfasm.JMP|bpfasm.JA }
+func isRetK(in bpfasm.Insn) bool { return in.Op == bpfasm.RET|bpfasm.K }
+func isCond(in bpfasm.Insn) bool {
+	return in.Op&0x07 == bpfasm.JMP && in.Op != bpfasm.JMP|bpfasm.JA
+}
+
+// passes are the rewrites, in the order they are tried.
+var passes = []func([]op) bool{threadJumps, knownValues, deadLoads, mergeTails, dropUnreachable}
+
+// maxRounds guards the fixed-point loop; real programs settle in a few.
+const maxRounds = 32
+
+func optimize(p *bpfasm.Program) (*bpfasm.Program, error) {
+	ops, err := fromProgram(p)
+	if err != nil {
+		return nil, err
+	}
+	for round := 0; round < maxRounds; round++ {
+		changed := false
+		for _, pass := range passes {
+			if pass(ops) {
+				changed = true
+				ops = compact(ops)
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	return toProgram(ops), nil
+}
+
+func fromProgram(p *bpfasm.Program) ([]op, error) {
+	ops := make([]op, len(p.Insns))
+	for i, in := range p.Insns {
+		ops[i] = op{in: in.Insn, t: -1, f: -1}
+		target := func(label string, raw uint32) (int, error) {
+			if label == "" {
+				return i + 1 + int(raw), nil
+			}
+			t, ok := p.Labels[label]
+			if !ok || t <= i {
+				return 0, fmt.Errorf("compiler: bad jump to %q at %d (a bug in scc)", label, i)
+			}
+			return t, nil
+		}
+		var err error
+		switch {
+		case isJA(in.Insn):
+			ops[i].t, err = target(in.True, in.K)
+		case isCond(in.Insn):
+			if ops[i].t, err = target(in.True, uint32(in.Jt)); err == nil {
+				ops[i].f, err = target(in.False, uint32(in.Jf))
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return ops, nil
+}
+
+func toProgram(ops []op) *bpfasm.Program {
+	p := &bpfasm.Program{}
+	label := func(i int) string { return fmt.Sprintf("L%d", i) }
+	used := map[int]bool{}
+	for _, o := range ops {
+		if isJA(o.in) || isCond(o.in) {
+			used[o.t] = true
+			if isCond(o.in) {
+				used[o.f] = true
+			}
+		}
+	}
+	for i, o := range ops {
+		if used[i] {
+			p.Mark(label(i))
+		}
+		in := bpfasm.Instr{Insn: o.in}
+		switch {
+		case isJA(o.in):
+			in.K, in.True = 0, label(o.t)
+		case isCond(o.in):
+			in.Jt, in.Jf, in.True, in.False = 0, 0, label(o.t), label(o.f)
+		}
+		p.Emit(in)
+	}
+	return p
+}
+
+// compact drops dead ops and renumbers jumps; a jump to a dropped op lands
+// on the next live one, which is what a dropped no-op falls through to.
+func compact(ops []op) []op {
+	idx := make([]int, len(ops)+1)
+	n := 0
+	for i, o := range ops {
+		idx[i] = n
+		if !o.dead {
+			n++
+		}
+	}
+	idx[len(ops)] = n
+	out := make([]op, 0, n)
+	for _, o := range ops {
+		if o.dead {
+			continue
+		}
+		if o.t >= 0 {
+			o.t = idx[o.t]
+		}
+		if o.f >= 0 {
+			o.f = idx[o.f]
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// threadJumps makes every jump go where it ends up: a jump to a ja goes to
+// the ja's target, a ja to a ret becomes the ret, a ja to the next
+// instruction disappears, and a conditional jump whose branches meet
+// becomes a ja.
+func threadJumps(ops []op) bool {
+	changed := false
+	follow := func(t int) int {
+		for t < len(ops) && isJA(ops[t].in) && !ops[t].dead {
+			t = ops[t].t
+		}
+		return t
+	}
+	for i := range ops {
+		o := &ops[i]
+		if o.dead {
+			continue
+		}
+		switch {
+		case isJA(o.in):
+			t := follow(o.t)
+			if t != o.t {
+				o.t, changed = t, true
+			}
+			if isRetK(ops[t].in) {
+				*o = op{in: ops[t].in, t: -1, f: -1}
+				changed = true
+			} else if t == i+1 {
+				o.dead, changed = true, true
+			}
+		case isCond(o.in):
+			t, f := follow(o.t), follow(o.f)
+			if t != o.t || f != o.f {
+				o.t, o.f, changed = t, f, true
+			}
+			if t == f {
+				*o = op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: t, f: -1}
+				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+// dropUnreachable removes what no path from the first instruction reaches.
+func dropUnreachable(ops []op) bool {
+	seen := make([]bool, len(ops))
+	seen[0] = true
+	changed := false
+	for i, o := range ops {
+		if o.dead && seen[i] && i+1 < len(ops) {
+			seen[i+1] = true // jumps to a dropped op land on the next
+		}
+		if !seen[i] || o.dead {
+			if !o.dead {
+				ops[i].dead, changed = true, true
+			}
+			continue
+		}
+		for _, s := range successors(o, i) {
+			if s < len(ops) {
+				seen[s] = true
+			}
+		}
+	}
+	return changed
+}
+
+func successors(o op, i int) []int {
+	switch {
+	case isRetK(o.in) || o.in.Op == bpfasm.RET|bpfasm.A:
+		return nil
+	case isJA(o.in):
+		return []int{o.t}
+	case isCond(o.in):
+		return []int{o.t, o.f}
+	}
+	return []int{i + 1}
+}
+
+// mergeTails sends jumps to one of several identical conditional jumps
+// (same test, same targets) to the last of them, so the others can become
+// unreachable. Only forward moves are made, so the pass ends.
+func mergeTails(ops []op) bool {
+	type key struct {
+		in   bpfasm.Insn
+		t, f int
+	}
+	last := map[key]int{}
+	for i, o := range ops {
+		if isCond(o.in) && !o.dead {
+			last[key{o.in, o.t, o.f}] = i
+		}
+	}
+	changed := false
+	for i := range ops {
+		o := &ops[i]
+		if o.dead || !(isJA(o.in) || isCond(o.in)) {
+			continue
+		}
+		retarget := func(t int) int {
+			if t >= len(ops) || !isCond(ops[t].in) {
+				return t
+			}
+			if l, ok := last[key{ops[t].in, ops[t].t, ops[t].f}]; ok && l > t && l > i {
+				changed = true
+				return l
+			}
+			return t
+		}
+		o.t = retarget(o.t)
+		if isCond(o.in) {
+			o.f = retarget(o.f)
+		}
+	}
+	return changed
+}
+
+// deadLoads removes loads and masks whose result is overwritten on every
+// path before anything reads it (left behind when knownValues decides the
+// test they fed).
+func deadLoads(ops []op) bool {
+	// live[i]: the value of A on entry to i may be read.
+	live := make([]bool, len(ops)+1)
+	changed := false
+	for i := len(ops) - 1; i >= 0; i-- {
+		o := ops[i]
+		if o.dead {
+			live[i] = live[i+1]
+			continue
+		}
+		out := false
+		for _, s := range successors(o, i) {
+			out = out || s >= len(ops) || live[s]
+		}
+		switch {
+		case o.in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS, o.in.Op == bpfasm.ALU|bpfasm.AND|bpfasm.K:
+			if !out {
+				ops[i].dead, changed = true, true
+				live[i] = live[i+1]
+				continue
+			}
+			live[i] = o.in.Op&0x07 == bpfasm.ALU
+		case isRetK(o.in):
+			live[i] = false
+		case isJA(o.in):
+			live[i] = out
+		default: // conditional jumps read A; anything else is taken to
+			live[i] = true
+		}
+	}
+	return changed
+}
+
+// copyRets replaces each ja that lands on a ret with a copy of the ret:
+// same length, one instruction less executed. Assemble's trampolines for
+// jumps out of reach are such jas.
+func copyRets(insns []bpfasm.Insn) {
+	for i, in := range insns {
+		if isJA(in) {
+			if t := i + 1 + int(in.K); t < len(insns) && isRetK(insns[t]) {
+				insns[i] = insns[t]
+			}
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package compiler
+
+import (
+	"sort"
+
+	"github.com/scc-dev/scc/bpfasm"
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/syscalls"
+)
+
+// The syscall-number dispatch is the minimum-expected-cost search tree over
+// the spans of one audit arch (the classic optimal alphabetic tree, as in
+// Minijail's optimizer): every test costs one instruction on every path
+// through it, so the cost of a subtree over spans i..j is the weight of
+// those spans (every call that reaches it pays its test) plus the cost of
+// its two halves. A leaf costs nothing: the parent's jump goes straight to
+// the ret or body.
+//
+// Two shapes of test are considered for an interval:
+//   - split: `jge lo[m]` sends spans m..j right and i..m-1 left;
+//   - chain: when every span but those of one outcome O is a single number,
+//     a row of `jeq`s (heaviest first) picks them off and the rest is O.
+//     This is what makes `A b A` one instruction instead of two.
+
+// maxChain bounds the singletons a chain picks off: longer rows never beat
+// a tree by enough to be worth searching.
+const maxChain = 3
+
+type dispatch struct {
+	spans []span
+	w     []float64 // weight of each span
+	pre   []float64 // prefix sums of w
+	cost  [][]float64
+	split [][]int // best split of i..j; -1: chain
+	chain [][][]int
+}
+
+func (d *dispatch) weight(i, j int) float64 { return d.pre[j+1] - d.pre[i] }
+
+// planTree fills the cost tables. The best split point is searched between
+// the best splits of i..j-1 and i+1..j (Knuth's bound), which keeps
+// planning quadratic; TestTreeIsOptimal checks it against the cubic search.
+func planTree(spans []span, w []float64, knuth bool) *dispatch {
+	n := len(spans)
+	d := &dispatch{spans: spans, w: w, pre: make([]float64, n+1)}
+	for i, x := range w {
+		d.pre[i+1] = d.pre[i] + x
+	}
+	d.cost = make([][]float64, n)
+	d.split = make([][]int, n)
+	d.chain = make([][][]int, n)
+	best := make([][]int, n) // best split ignoring chains, for Knuth's bound
+	for i := range n {
+		d.cost[i] = make([]float64, n)
+		d.split[i] = make([]int, n)
+		d.chain[i] = make([][]int, n)
+		best[i] = make([]int, n)
+		best[i][i] = i
+	}
+	for length := 2; length <= n; length++ {
+		for i := 0; i+length-1 < n; i++ {
+			j := i + length - 1
+			lo, hi := i+1, j
+			if knuth && length > 2 {
+				lo, hi = max(best[i][j-1], i+1), min(best[i+1][j], j)
+			}
+			bc, bm := -1.0, -1
+			for m := lo; m <= hi; m++ {
+				c := d.cost[i][m-1] + d.cost[m][j]
+				if bm < 0 || c < bc {
+					bc, bm = c, m
+				}
+			}
+			best[i][j] = bm
+			total := bc + d.weight(i, j)
+			d.split[i][j] = bm
+			if c, order, ok := d.chainCost(i, j); ok && c < total {
+				total = c
+				d.split[i][j] = -1
+				d.chain[i][j] = order
+			}
+			d.cost[i][j] = total
+		}
+	}
+	return d
+}
+
+// chainCost prices a row of jeqs over i..j, if the interval has that shape.
+func (d *dispatch) chainCost(i, j int) (float64, []int, bool) {
+	if j-i+1 > 2*maxChain+1 {
+		return 0, nil, false
+	}
+	bestCost, found := 0.0, false
+	var bestOrder []int
+	for _, o := range []outcome{d.spans[i].out, d.spans[i+1].out} {
+		var picks []int
+		ok := true
+		for k := i; k <= j && ok; k++ {
+			if d.spans[k].out != o {
+				ok = d.spans[k].lo == d.spans[k].hi && len(picks) < maxChain
+				picks = append(picks, k)
+			}
+		}
+		if !ok || len(picks) == 0 {
+			continue
+		}
+		sort.SliceStable(picks, func(a, b int) bool { return d.w[picks[a]] > d.w[picks[b]] })
+		rest := d.weight(i, j)
+		var c float64
+		for n, k := range picks {
+			c += d.w[k] * float64(n+1)
+			rest -= d.w[k]
+		}
+		c += rest * float64(len(picks))
+		if !found || c < bestCost {
+			bestCost, bestOrder, found = c, picks, true
+		}
+	}
+	return bestCost, bestOrder, found
+}
+
+// emit writes the tree for spans i..j at the current position, A holding
+// the number.
+func (g *gen) emitTree(d *dispatch, i, j int) {
+	if i == j {
+		g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, d.spans[i].out, ""))
+		return
+	}
+	if m := d.split[i][j]; m >= 0 {
+		left, right := g.subtree(d, i, m-1), g.subtree(d, m, j)
+		g.emit(jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, d.spans[m].lo, right.label, left.label))
+		for _, s := range []subtree{left, right} {
+			if !s.leaf {
+				g.prog.Mark(s.label)
+				g.emitTree(d, s.i, s.j)
+			}
+		}
+		return
+	}
+	picks := d.chain[i][j]
+	var rest outcome
+	for k := i; k <= j; k++ {
+		if !contains(picks, k) {
+			rest = d.spans[k].out
+			break
+		}
+	}
+	for n, k := range picks {
+		f := ""
+		if n == len(picks)-1 {
+			f = rest
+		}
+		g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, d.spans[k].lo, d.spans[k].out, f))
+	}
+}
+
+type subtree struct {
+	label string
+	leaf  bool
+	i, j  int
+}
+
+func (g *gen) subtree(d *dispatch, i, j int) subtree {
+	if i == j {
+		return subtree{label: d.spans[i].out, leaf: true}
+	}
+	return subtree{label: g.newLabel("nr"), i: i, j: j}
+}
+
+func contains(s []int, x int) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Profile counts how often each syscall is called, keyed by audit arch and
+// number as seccomp_data carries them (x32 numbers include X32Bit). With a
+// profile the dispatch tree puts hot syscalls near its root.
+type Profile map[ProfileKey]uint64
+
+// ProfileKey identifies a syscall as a filter sees it.
+type ProfileKey struct {
+	AuditArch uint32
+	Nr        uint32
+}
+
+// spanWeights gives each span the share of calls expected to land in it.
+// Without a profile every syscall of the ABI's table weighs the same; with
+// one, calls are weighted by their counts, and every syscall of the table
+// keeps a small share so that unseen ones are not pushed arbitrarily deep.
+// Numbers outside the tables (and the x32 half when x32 is not a target)
+// weigh next to nothing: only broken or hostile programs call them.
+func spanWeights(spans []span, filters []*policy.Filter, prof Profile) []float64 {
+	type pt struct {
+		nr uint32
+		w  float64
+	}
+	var pts []pt
+	for _, f := range filters {
+		var total uint64
+		for k, c := range prof {
+			if k.AuditArch == f.Arch.AuditArch && isX32Nr(f.Arch, k.Nr) == f.Arch.X32 {
+				total += c
+			}
+		}
+		tab := f.Arch.Syscalls()
+		for _, s := range tab {
+			w := 1.0
+			if total > 0 {
+				share := float64(prof[ProfileKey{f.Arch.AuditArch, s.Nr}]) / float64(total)
+				w = 0.99*share*float64(len(tab)) + 0.01
+			}
+			pts = append(pts, pt{s.Nr, w})
+		}
+	}
+	sort.Slice(pts, func(a, b int) bool { return pts[a].nr < pts[b].nr })
+	const stray = 1e-6
+	w := make([]float64, len(spans))
+	k := 0
+	for i, s := range spans {
+		w[i] = stray
+		for k < len(pts) && pts[k].nr < s.lo {
+			k++
+		}
+		for k < len(pts) && pts[k].nr <= s.hi {
+			w[i] += pts[k].w
+			k++
+		}
+	}
+	return w
+}
+
+func isX32Nr(a *syscalls.Arch, nr uint32) bool {
+	return a.AuditArch == syscalls.AuditArchX86_64 && nr&syscalls.X32Bit != 0
+}
