@@ -24,13 +24,28 @@ var runtimeSyscalls = []string{
 	"read", "setgid", "setgroups", "setuid", "write",
 }
 
-// runtimeFor returns the runtime's own syscalls for a --for value.
-func runtimeFor(name string) ([]string, error) {
+// sccRunSyscalls are the calls `scc run`'s helper may make between
+// installing the filter and its execve (see package sandbox): the Go
+// runtime's other threads sleep (nanosleep), wake each other (futex) and at
+// times block signals (rt_sigprocmask). They vary from run to run, so a
+// recording of the program alone lacks them, and a filter that fails a
+// futex wake crashes the helper. With --notify the helper also calls
+// sendmsg and close; those are left to the policy's author.
+var sccRunSyscalls = []string{"execve", "futex", "nanosleep", "rt_sigprocmask"}
+
+// Runtimes are the values WriteOptions.For accepts besides "".
+var Runtimes = []string{"scc", "docker", "podman", "kubernetes"}
+
+// runtimeFor returns the runtime's own syscalls for a --for value, and
+// how the rule comments name the reason.
+func runtimeFor(name string) ([]string, string, error) {
 	switch name {
 	case "":
-		return nil, nil
+		return nil, "", nil
+	case "scc":
+		return sccRunSyscalls, "needed by scc run before exec", nil
 	case "docker", "podman", "kubernetes":
-		return runtimeSyscalls, nil
+		return runtimeSyscalls, "needed by the container runtime (" + name + ")", nil
 	}
-	return nil, fmt.Errorf("record: unknown container runtime %q (want docker, podman or kubernetes)", name)
+	return nil, "", fmt.Errorf("record: unknown runtime %q (want scc, docker, podman or kubernetes)", name)
 }

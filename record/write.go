@@ -17,8 +17,9 @@ type WriteOptions struct {
 	// Args writes argument conditions for the syscalls in DefaultArgSyscalls
 	// whose values were recorded.
 	Args bool
-	// For adds the syscalls a container runtime makes after loading the
-	// filter: "docker", "podman", "kubernetes" or "".
+	// For adds the syscalls the program's launcher makes after loading the
+	// filter: "scc" (scc run), "docker", "podman", "kubernetes", or ""
+	// for none (exactly what was recorded).
 	For string
 	// Command is the traced command line, for the header comment.
 	Command []string
@@ -29,7 +30,7 @@ type syscallUse struct {
 	Name    string
 	Count   uint64
 	Values  [6]map[uint64]uint64
-	Runtime bool // needed by the container runtime
+	Runtime string // why the launcher needs it; "" if it does not
 }
 
 // Policy writes the policy a recording needs: the ABIs seen, the default
@@ -142,7 +143,7 @@ func collect(rec *Recording, o WriteOptions) ([]*syscallUse, []*syscalls.Arch, [
 	if rec == nil {
 		return nil, nil, nil, fmt.Errorf("record: no recording")
 	}
-	runtime, err := runtimeFor(o.For)
+	runtime, why, err := runtimeFor(o.For)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -204,7 +205,7 @@ func collect(rec *Recording, o WriteOptions) ([]*syscallUse, []*syscalls.Arch, [
 			u = &syscallUse{Name: name}
 			byName[name] = u
 		}
-		u.Runtime = true
+		u.Runtime = why
 	}
 	uses := make([]*syscallUse, 0, len(byName))
 	for _, u := range byName {
@@ -235,12 +236,12 @@ func rulesFor(uses []*syscallUse, targets []*syscalls.Arch, o WriteOptions) []*l
 		if u.Count > 0 {
 			notes = append(notes, plural(u.Count, "call"))
 		}
-		if u.Runtime {
-			notes = append(notes, "needed by the container runtime ("+o.For+")")
+		if u.Runtime != "" {
+			notes = append(notes, u.Runtime)
 		}
 		// The runtime's calls carry no recorded values of their own, so
 		// they stay unconditional.
-		if o.Args && !u.Runtime {
+		if o.Args && u.Runtime == "" {
 			var cond lang.Expr
 			for _, s := range argSpecs[u.Name] {
 				c, note := condition(u.Name, s, u.Values[s.Index], having(targets, u.Name))
@@ -364,7 +365,12 @@ func regenerate(o WriteOptions) string {
 	if o.Args {
 		parts = append(parts, "--args")
 	}
-	if o.For != "" {
+	// The CLI's --for defaults to scc; "" is its --for none.
+	switch o.For {
+	case "scc":
+	case "":
+		parts = append(parts, "--for none")
+	default:
 		parts = append(parts, "--for "+o.For)
 	}
 	parts = append(parts, "-o FILE --", shellJoin(o.Command))

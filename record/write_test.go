@@ -101,6 +101,7 @@ func TestPolicyGolden(t *testing.T) {
 		{"plain", WriteOptions{Command: cmd}},
 		{"args", WriteOptions{Command: cmd, Args: true}},
 		{"docker", WriteOptions{Command: cmd, For: "docker", Default: lang.Action{Kind: lang.ActKill}}},
+		{"scc", WriteOptions{Command: cmd, For: "scc", Args: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,7 +131,7 @@ func TestPolicyErrors(t *testing.T) {
 	_, err = Policy(&Recording{Calls: map[Key]*Stat{{AuditArch: 0x1234, Nr: 1}: {Count: 1}}}, WriteOptions{})
 	assert.ErrorContains(t, err, "0x1234")
 	_, err = Policy(&Recording{}, WriteOptions{For: "lxc"})
-	assert.ErrorContains(t, err, `unknown container runtime "lxc"`)
+	assert.ErrorContains(t, err, `unknown runtime "lxc"`)
 }
 
 func TestMerge(t *testing.T) {
