@@ -205,8 +205,20 @@ func loadRunFilter(o runOptions, policyPath string, host *syscalls.Arch, stdin i
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", policyPath, err)
 	}
+	// The checks before exec read the policy, and cross-check the program
+	// with the emulator: a compiler bug must not start the command under a
+	// filter that differs from what the checks saw.
+	emu := emulated(prog, host)
 	return prog, func(nr uint32, args *[6]uint64) (policy.Action, error) {
-		return p.Decide(host.AuditArch, nr, args), nil
+		want := p.Decide(host.AuditArch, nr, args)
+		got, err := emu(nr, args)
+		if err != nil {
+			return want, fmt.Errorf("%w: the compiled filter fails in the emulator (%v); please report this", errCompilerBug, err)
+		}
+		if got != want {
+			return want, fmt.Errorf("%w: the compiled filter gives syscall %d %s but the policy means %s; please report this", errCompilerBug, nr, got, want)
+		}
+		return want, nil
 	}, nil
 }
 
@@ -237,6 +249,9 @@ func KillOnViolation(p *policy.Policy) *policy.Policy {
 	}
 	return out
 }
+
+// errCompilerBug marks a compiled filter that disagrees with its policy.
+var errCompilerBug = errors.New("BUG")
 
 // decider gives the filter's action for a host-ABI call, or an error when
 // it cannot tell.
@@ -280,6 +295,8 @@ func checkBeforeExec(decide decider, host *syscalls.Arch, answer *notifyAnswer, 
 	var zero [6]uint64
 	nr, _ := host.Nr("execve")
 	switch a, err := decide(nr, &zero); {
+	case errors.Is(err, errCompilerBug):
+		return err
 	case err != nil:
 		return nil // the kernel will refuse the program
 	case runsCall(a):

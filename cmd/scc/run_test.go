@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/resolve"
+	"github.com/scc-dev/scc/sandbox"
+	"github.com/scc-dev/scc/syscalls"
+)
+
+func writePolicy(t *testing.T, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "p.pol")
+	require.NoError(t, os.WriteFile(p, []byte(src), 0o644))
+	return p
+}
+
+func TestKillOnViolation(t *testing.T) {
+	host := syscalls.Host()
+	p, diags := resolve.Load("p.pol", []byte(`default errno(EPERM)
+allow read, write, execve
+log getpid
+errno(EACCES) openat if flags & O_WRONLY != 0
+allow openat
+trap mkdir
+notify unlink
+test mkdir(0, 0) => trap
+`), resolve.Options{Arches: []*syscalls.Arch{host}})
+	require.NoError(t, diags.Err())
+	k := KillOnViolation(p)
+	require.Empty(t, k.Tests, "the tests state the old actions")
+
+	nr := func(name string) uint32 { n, ok := host.Nr(name); require.True(t, ok); return n }
+	for _, tc := range []struct {
+		call string
+		args [6]uint64
+		want policy.Action
+	}{
+		{"read", [6]uint64{}, policy.Allow},
+		{"getpid", [6]uint64{}, policy.Log},
+		{"openat", [6]uint64{0, 0, 0}, policy.Allow},
+		{"openat", [6]uint64{0, 0, 1}, policy.KillProcess},
+		{"mkdir", [6]uint64{}, policy.KillProcess},
+		{"unlink", [6]uint64{}, policy.KillProcess},
+		{"ptrace", [6]uint64{}, policy.KillProcess}, // the default
+	} {
+		got := k.Decide(host.AuditArch, nr(tc.call), &tc.args)
+		assert.Equal(t, tc.want, got, "%s%v", tc.call, tc.args)
+	}
+	assert.Equal(t, policy.KillProcess, k.BadArch)
+	// The original is untouched.
+	var zero [6]uint64
+	assert.Equal(t, policy.Trap, p.Decide(host.AuditArch, nr("mkdir"), &zero))
+	assert.Equal(t, policy.Errno(1), p.Default)
+}
+
+func TestParseNotify(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    *notifyAnswer
+		wantErr string
+	}{
+		{"", nil, ""},
+		{"allow", &notifyAnswer{allow: true}, ""},
+		{"deny", &notifyAnswer{errno: 1}, ""},
+		{"deny:ENOENT", &notifyAnswer{errno: 2}, ""},
+		{"deny:13", &notifyAnswer{errno: 13}, ""},
+		{"deny:0", nil, "not an errno"},
+		{"deny:ENOPE", nil, "not an errno"},
+		{"yes", nil, "want allow, deny or deny:ERRNO"},
+	} {
+		got, err := parseNotify(tc.in)
+		if tc.wantErr != "" {
+			assert.ErrorContains(t, err, tc.wantErr, tc.in)
+			continue
+		}
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, got, tc.in)
+	}
+}
+
+func TestFormatArg(t *testing.T) {
+	for _, tc := range []struct {
+		p    syscalls.Param
+		v    uint64
+		want string
+	}{
+		{syscalls.Param{Type: "int", Bits: 32}, 0xffffff9c, "-100"},
+		{syscalls.Param{Type: "umode_t", Bits: 16}, 0o755, "0755"},
+		{syscalls.Param{Type: "unsigned long", Bits: 64}, 0x80000, "0x80000"},
+		{syscalls.Param{Type: "size_t", Bits: 64}, 4096, "4096"},
+		{syscalls.Param{Type: "void *", Bits: 64, Pointer: true}, 0x7ffd0000, "0x7ffd0000"},
+		{syscalls.Param{Type: "const char *", Bits: 64, Pointer: true}, 0, "0x0"},
+	} {
+		assert.Equal(t, tc.want, formatArg(tc.p, tc.v, uint32(os.Getpid())), "%+v %#x", tc.p, tc.v)
+	}
+}
+
+func TestExplainSigsys(t *testing.T) {
+	host := syscalls.Host()
+	nr, _ := host.Nr("mkdir")
+	got := explainSigsys(&sandbox.SigsysInfo{Arch: host.AuditArch, Nr: int32(nr), Action: uint32(policy.KillProcess)})
+	assert.Equal(t, "killed by seccomp: mkdir ("+host.Name+" syscall 83, action kill)", got)
+	assert.Contains(t, explainSigsys(nil), "record of the call was not found")
+}
+
+func TestRunChecksBeforeExec(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "marker")
+	for _, tc := range []struct {
+		name, src string
+		flags     []string
+		want      string
+	}{
+		{"execve denied", "default allow\nerrno(EPERM) execve\n", nil, "the filter gives execve errno(EPERM), so CMD could not start: add `allow execve`"},
+		{"execve killed", "default allow\nkill execve\n", nil, "gives execve kill"},
+		{"kill on violation", "default allow\nerrno(EPERM) execve\n", []string{"--kill-on-violation"}, "gives execve kill"},
+		{"notify without answer", "default allow\nnotify mkdir\n", nil, "--notify=allow or --notify=deny"},
+		{"notified execve denied", "default allow\nnotify execve\n", []string{"--notify=deny"}, "gives execve notify"},
+		{"syntax error", "default allow\nallow read if\n", nil, "p.pol:3:1: expected a condition"},
+		{"unknown syscall", "default allow\nallow reed\n", nil, `p.pol:2:7: unknown syscall "reed"`},
+		{"bad notify flag", "default allow\n", []string{"--notify=maybe"}, "want allow, deny or deny:ERRNO"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"run"}, tc.flags...)
+			args = append(args, writePolicy(t, tc.src), "--", "touch", marker)
+			code, _, errOut := scc(t, "", args...)
+			assert.Equal(t, exitRunFailed, code, errOut)
+			assert.Contains(t, errOut, tc.want)
+			assert.NoFileExists(t, marker, "the command must not run")
+		})
+	}
+}
+
+func TestRunWarnsAboutHelperCalls(t *testing.T) {
+	code, _, errOut := scc(t, "", "run", writePolicy(t, "default allow\nerrno(EPERM) nanosleep\n"), "--", "true")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "warning: the filter gives nanosleep errno(EPERM); scc's helper may call it")
+}
+
+func TestRunCommandStatuses(t *testing.T) {
+	dir := t.TempDir()
+	notExec := filepath.Join(dir, "script")
+	require.NoError(t, os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644))
+	pol := writePolicy(t, "default allow\nerrno(EPERM) reboot\n")
+	for _, tc := range []struct {
+		argv []string
+		code int
+		want string
+	}{
+		{[]string{"true"}, 0, ""},
+		{[]string{"sh", "-c", "exit 7"}, 7, ""},
+		{[]string{"sh", "-c", "kill -TERM $$"}, 128 + 15, ""},
+		{[]string{"no-such-command-scc"}, exitNotFound, "no-such-command-scc: command not found"},
+		{[]string{notExec}, exitNotRunnable, "permission denied"},
+	} {
+		code, _, errOut := scc(t, "", append([]string{"run", pol, "--"}, tc.argv...)...)
+		assert.Equal(t, tc.code, code, "%v: %s", tc.argv, errOut)
+		assert.Contains(t, errOut, tc.want)
+	}
+}
+
+func TestRunStreams(t *testing.T) {
+	// In-process, stdout and stderr are buffers: the command's output is
+	// copied into them, and the flags after POLICY belong to the command.
+	pol := writePolicy(t, "default allow\nerrno(EPERM) reboot\n")
+	var out, errOut bytes.Buffer
+	code := run([]string{"run", pol, "sh", "-c", "cat; echo err >&2", "-x"}, bytes.NewBufferString("in\n"), &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	require.Equal(t, "in\n", out.String())
+	require.Equal(t, "err\n", errOut.String())
+}
