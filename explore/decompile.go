@@ -390,6 +390,19 @@ func (d *decompiler) unify(name string, lists map[string][]rule, nrs map[string]
 	for _, a := range abis {
 		own[a.Name] = d.resolveOn(name, lists[a.Name], a, nrs[a.Name])
 	}
+	// The lists may differ only in constants whose values differ by ABI
+	// (O_DIRECTORY): then one list with constant names serves all.
+	if named, ok := symbolize(lists, abis); ok {
+		fits := true
+		for _, a := range abis {
+			if d.resolveOn(name, named, a, nrs[a.Name]) != own[a.Name] {
+				fits = false
+			}
+		}
+		if fits {
+			return named
+		}
+	}
 	var best []rule
 	var bestMiss []*syscalls.Arch
 	for ci, c := range abis {
@@ -483,4 +496,98 @@ func actionList(as []policy.Action) string {
 		s[i] = a.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// symbolize aligns rule lists that have the same shape and replaces each
+// number that differs between ABIs by a constant name with exactly those
+// values on them.
+func symbolize(lists map[string][]rule, abis []*syscalls.Arch) ([]rule, bool) {
+	base := lists[abis[0].Name]
+	out := make([]rule, len(base))
+	for i, r := range base {
+		out[i] = rule{action: r.action}
+		var conds []lang.Expr
+		for _, a := range abis {
+			l := lists[a.Name]
+			if len(l) != len(base) || l[i].action != r.action || (l[i].cond == nil) != (r.cond == nil) {
+				return nil, false
+			}
+			conds = append(conds, l[i].cond)
+		}
+		if r.cond == nil {
+			continue
+		}
+		c, ok := alignExpr(conds, abis)
+		if !ok {
+			return nil, false
+		}
+		out[i].cond = c
+	}
+	return out, true
+}
+
+func alignExpr(es []lang.Expr, abis []*syscalls.Arch) (lang.Expr, bool) {
+	switch e := es[0].(type) {
+	case *lang.BinaryExpr:
+		xs, ys := make([]lang.Expr, len(es)), make([]lang.Expr, len(es))
+		for i, o := range es {
+			b, ok := o.(*lang.BinaryExpr)
+			if !ok || b.Op != e.Op {
+				return nil, false
+			}
+			xs[i], ys[i] = b.X, b.Y
+		}
+		x, ok1 := alignExpr(xs, abis)
+		y, ok2 := alignExpr(ys, abis)
+		return &lang.BinaryExpr{Op: e.Op, X: x, Y: y}, ok1 && ok2
+	case *lang.CompareExpr:
+		var masks, values []lang.Const
+		for _, o := range es {
+			c, ok := o.(*lang.CompareExpr)
+			if !ok || c.Op != e.Op || c.Arg.Name != e.Arg.Name || (c.Mask == nil) != (e.Mask == nil) {
+				return nil, false
+			}
+			if c.Mask != nil {
+				masks = append(masks, *c.Mask)
+			}
+			values = append(values, c.Value)
+		}
+		out := *e
+		if e.Mask != nil {
+			m, ok := alignConst(masks, abis)
+			if !ok {
+				return nil, false
+			}
+			out.Mask = &m
+		}
+		v, ok := alignConst(values, abis)
+		out.Value = v
+		return &out, ok
+	}
+	return nil, false
+}
+
+func alignConst(cs []lang.Const, abis []*syscalls.Arch) (lang.Const, bool) {
+	same := true
+	for _, c := range cs[1:] {
+		if c.Terms[0].Num != cs[0].Terms[0].Num {
+			same = false
+		}
+	}
+	if same {
+		return cs[0], true
+	}
+	for _, n := range syscalls.ConstNames() {
+		fits := true
+		for i, a := range abis {
+			if v, ok := a.Const(n); !ok || v != cs[i].Terms[0].Num {
+				fits = false
+				break
+			}
+		}
+		if fits {
+			return lang.Const{Terms: []lang.Term{{Name: n}}}, true
+		}
+	}
+	return lang.Const{}, false
 }
