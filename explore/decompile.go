@@ -171,14 +171,30 @@ func (d *decompiler) run() {
 	for _, a := range syscalls.Arches() {
 		var ps []*Path
 		target := false
+		var odd Set // numbers that name no syscall yet get another action
 		for i := range d.paths {
-			if onABI(&d.paths[i], a) {
-				ps = append(ps, &d.paths[i])
-				target = target || d.paths[i].Action != badarch
+			p := &d.paths[i]
+			if !onABI(p, a) {
+				continue
+			}
+			ps = append(ps, p)
+			if p.Action == badarch {
+				continue
+			}
+			if unnamedOn(p, a) {
+				odd = odd.Union(p.Cons[WordNr].Set.Intersect(unnamedNrs[a]))
+			}
+			for _, s := range a.Syscalls() {
+				if p.Cons[WordNr].Holds(s.Nr) {
+					target = true
+					break
+				}
 			}
 		}
 		if target {
 			targets = append(targets, abiInfo{a, ps})
+		} else if len(odd) > 0 {
+			d.lossy("%s: numbers %s get another action than badarch %s, though no syscall of %s does", a.Name, odd, badarch, a.Name)
 		}
 	}
 	if len(targets) == 0 {
@@ -224,21 +240,14 @@ func (d *decompiler) run() {
 			}
 		}
 	}
+	// What numbers without a name get outweighs the named syscalls: no
+	// rule can give it to them.
+	for _, t := range targets {
+		for _, a := range unnamed[t.a.Name] {
+			note(a, 100_000)
+		}
+	}
 	d.def = mostCommon(order, count)
-	agreed := true
-	var first []policy.Action
-	for i, t := range targets {
-		u := unnamed[t.a.Name]
-		if len(u) != 1 || (i > 0 && (len(first) != 1 || first[0] != u[0])) {
-			agreed = false
-		}
-		if i == 0 {
-			first = u
-		}
-	}
-	if agreed && len(first) == 1 {
-		d.def = first[0]
-	}
 	for _, t := range targets {
 		if u := unnamed[t.a.Name]; len(u) > 0 && (len(u) != 1 || u[0] != d.def) {
 			d.lossy("%s: numbers that name no syscall get %s; a policy gives them the default, %s", t.a.Name, actionList(u), d.def)
