@@ -94,7 +94,7 @@ func syntaxError(data []byte, err error) error {
 		return fmt.Errorf("invalid JSON: %v", err)
 	}
 	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := int(off) - bytes.LastIndexByte(data[:off], '\n')
+	col := int(off) - 1 - bytes.LastIndexByte(data[:off], '\n') // off is just past the bad byte
 	return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, strings.TrimPrefix(err.Error(), "json: "))
 }
 

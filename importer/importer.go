@@ -426,7 +426,7 @@ func (im *importer) emit(name, kind string, opts Options) (*lang.File, error) {
 			}
 			seen[n] = true
 			if why, ok := e.dropped[n]; ok {
-				doc = append(doc, wrap(fmt.Sprintf("%s: left out, %s.", n, why))...)
+				doc = append(doc, wrap(fmt.Sprintf("%s %s (%s): left out, %s.", e.action, n, e.path, why))...)
 				continue
 			}
 			refs = append(refs, lang.SyscallRef{Name: n})
