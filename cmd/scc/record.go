@@ -257,7 +257,11 @@ func newProgressLine(w io.Writer) *progressLine {
 }
 
 func (p *progressLine) text(pr record.Progress) string {
-	s := fmt.Sprintf("scc record: %d syscalls, %d distinct", pr.Syscalls, pr.Distinct)
+	calls := "syscalls"
+	if pr.Syscalls == 1 {
+		calls = "syscall"
+	}
+	s := fmt.Sprintf("scc record: %d %s, %d distinct", pr.Syscalls, calls, pr.Distinct)
 	if len(pr.Newest) > 0 {
 		s += "; new: " + strings.Join(pr.Newest, ", ")
 	}
