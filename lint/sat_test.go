@@ -157,3 +157,130 @@ func ExampleSatisfiable() {
 	// false
 	// true 42
 }
+
+// TestShadowingAgainstBruteForce checks the question the linter asks of a
+// syscall's rules, "does rule j decide some call?", against first-match
+// evaluation of every input that matters.
+func TestShadowingAgainstBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	var shadowed, reachable int
+	for range 3000 {
+		s := &policy.Syscall{Name: "read"}
+		for range 1 + r.IntN(5) {
+			var cond policy.Expr
+			if r.IntN(8) != 0 {
+				cond = randExpr(r, 3)
+			}
+			s.Rules = append(s.Rules, policy.Rule{Cond: cond})
+		}
+		decided := make([]bool, len(s.Rules)+1)
+		for a := range uint64(16) {
+			for b := range uint64(16) {
+				args := [6]uint64{spread(a), spread(b)}
+				j := 0
+				for j < len(s.Rules) && s.Rules[j].Cond != nil && !s.Rules[j].Cond.Eval(&args) {
+					j++
+				}
+				decided[j] = true
+			}
+		}
+		for j := range decided {
+			_, sat, known := Satisfiable(decides(s, j))
+			require.True(t, known)
+			require.Equal(t, decided[j], sat, "rule %d of %v", j, s.Rules)
+			if sat {
+				reachable++
+			} else {
+				shadowed++
+			}
+		}
+	}
+	assert.Greater(t, shadowed, 1000)
+	assert.Greater(t, reachable, 1000)
+}
+
+// TestSatisfiableWitness64 runs on conditions over whole 64-bit values,
+// where no exhaustive check is possible: every witness must satisfy its
+// condition, and for an unsatisfiable one, inputs built from its constants
+// (where a counterexample would most likely be) must not.
+func TestSatisfiableWitness64(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	consts := []uint64{0, 1, 2, 0xff, 0x100, 0x7fffffff, 0x80000000, 0xffffffff, 1 << 32, 0xffffffff00000000, ^uint64(0), ^uint64(0) - 1}
+	var gen func(depth int) policy.Expr
+	gen = func(depth int) policy.Expr {
+		if depth == 0 || r.IntN(3) == 0 {
+			return cmp(r.IntN(2), consts[r.IntN(len(consts))], policy.Op(r.IntN(6)), consts[r.IntN(len(consts))])
+		}
+		switch r.IntN(3) {
+		case 0:
+			return &policy.And{X: gen(depth - 1), Y: gen(depth - 1)}
+		case 1:
+			return &policy.Or{X: gen(depth - 1), Y: gen(depth - 1)}
+		}
+		return &policy.Not{X: gen(depth - 1)}
+	}
+	var probes []uint64
+	for _, c := range consts {
+		probes = append(probes, c, c-1, c+1)
+	}
+	for range 5000 {
+		e := gen(4)
+		w, sat, known := Satisfiable(e)
+		require.True(t, known)
+		if sat {
+			require.True(t, e.Eval(&w), "%s: witness %#x", e, w)
+			continue
+		}
+		for _, a := range probes {
+			for _, b := range probes {
+				args := [6]uint64{a, b}
+				require.False(t, e.Eval(&args), "%s is called unsatisfiable but holds for %#x", e, args)
+			}
+		}
+	}
+}
+
+// FuzzSatisfiable builds conditions from the fuzzer's bytes over the bits
+// that brute force covers exhaustively.
+func FuzzSatisfiable(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7})
+	f.Add([]byte{200, 13, 7, 99, 1, 0, 255, 42, 17, 3})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 64 {
+			return
+		}
+		r := rand.New(rand.NewPCG(0, 0))
+		pos := 0
+		next := func(n int) int {
+			if pos < len(data) {
+				pos++
+				return int(data[pos-1]) % n
+			}
+			return r.IntN(n)
+		}
+		var gen func(depth int) policy.Expr
+		gen = func(depth int) policy.Expr {
+			if depth == 0 || next(3) == 0 {
+				return cmp(next(2), spread(uint64(next(16))), policy.Op(next(6)), spread(uint64(next(16))))
+			}
+			switch next(3) {
+			case 0:
+				return &policy.And{X: gen(depth - 1), Y: gen(depth - 1)}
+			case 1:
+				return &policy.Or{X: gen(depth - 1), Y: gen(depth - 1)}
+			}
+			return &policy.Not{X: gen(depth - 1)}
+		}
+		e := gen(5)
+		w, sat, known := Satisfiable(e)
+		if !known {
+			t.Fatalf("%s: gave up", e)
+		}
+		if sat != bruteForce(e) {
+			t.Fatalf("%s: Satisfiable says %v", e, sat)
+		}
+		if sat && !e.Eval(&w) {
+			t.Fatalf("%s: witness %#x does not satisfy it", e, w)
+		}
+	})
+}
