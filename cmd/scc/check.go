@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -142,14 +143,14 @@ func fromErrors(l lang.ErrorList, kind string) []diagnostic {
 
 // sortDiagnostics orders by position, keeping the order of equal ones.
 func sortDiagnostics(ds []diagnostic) {
-	l := make(lang.ErrorList, len(ds))
-	idx := map[*lang.Error]diagnostic{}
-	for i, d := range ds {
-		l[i] = &lang.Error{Pos: lang.Pos{File: d.File, Line: d.Line, Col: d.Col}}
-		idx[l[i]] = d
-	}
-	l.Sort()
-	for i, e := range l {
-		ds[i] = idx[e]
-	}
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
 }
