@@ -13,8 +13,6 @@ package lint
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -423,10 +421,8 @@ func walk(e policy.Expr, f func(*policy.Cmp)) {
 	}
 }
 
-// siblingGaps reports a syscall that the policy restricts (a rule refuses it
-// for some arguments) while a sibling is allowed for every argument. A
-// syscall merely missing from an allowlist is not restricted: only a rule
-// shows the intent.
+// siblingGaps reports a syscall that the policy restricts (see
+// outcome.restricted) while a sibling is allowed for every argument.
 func (c *checker) siblingGaps(f *policy.Filter, outcomes map[uint32]outcome) {
 	for _, group := range siblings {
 		var open []string
@@ -489,7 +485,7 @@ func (c *checker) defaultAllow(pos lang.Pos) {
 			if !ok || contains(through, name) {
 				continue
 			}
-			if c.analyse(f.Syscall(nr)).reach[len(ruleList(f.Syscall(nr)))] == yes {
+			if o := c.analyse(f.Syscall(nr)); o.reach[len(o.reach)-1] == yes { // the default decides some calls
 				through = append(through, name)
 			}
 		}
@@ -509,13 +505,6 @@ func (c *checker) defaultAllow(pos lang.Pos) {
 	c.add(pos, DefaultAllow, "", nil,
 		"write an allowlist: `default errno(EPERM)` (or kill) and allow what the program needs; scc record drafts one",
 		strings.ReplaceAll(msg, "%", "%%"))
-}
-
-func ruleList(s *policy.Syscall) []policy.Rule {
-	if s == nil {
-		return nil
-	}
-	return s.Rules
 }
 
 func dangerousWhy(name string) (string, bool) {
@@ -543,62 +532,4 @@ func (c *checker) badArch(pos lang.Pos) {
 	}
 	c.add(pos, BadArch, "", nil, hint,
 		fmt.Sprintf("badarch %s: calls made through another ABI are not refused; what happens depends on a handler outside the policy", c.p.BadArch))
-}
-
-// source is what the linter needs from the syntax tree.
-type source struct {
-	defaultPos, badArchPos lang.Pos
-}
-
-// findSource looks for the default and badarch statements in f and the files
-// it includes, in the order resolve reads them. Unreadable or broken includes
-// are skipped: resolve has already reported them.
-func findSource(f *lang.File, readFile func(string) ([]byte, error)) source {
-	var src source
-	if f == nil {
-		return src
-	}
-	if readFile == nil {
-		readFile = os.ReadFile
-	}
-	seen := map[string]bool{}
-	var visit func(f *lang.File, depth int)
-	visit = func(f *lang.File, depth int) {
-		if seen[f.Name] || depth > 32 {
-			return
-		}
-		seen[f.Name] = true
-		for _, s := range f.Stmts {
-			switch s := s.(type) {
-			case *lang.DefaultStmt:
-				if !src.defaultPos.IsValid() {
-					src.defaultPos = s.Pos
-				}
-			case *lang.BadArchStmt:
-				if !src.badArchPos.IsValid() {
-					src.badArchPos = s.Pos
-				}
-			case *lang.IncludeStmt:
-				path := s.Path
-				if !filepath.IsAbs(path) {
-					path = filepath.Join(filepath.Dir(f.Name), path)
-				}
-				data, err := readFile(path)
-				if err != nil {
-					continue
-				}
-				if sub, err := lang.Parse(path, data); err == nil {
-					visit(sub, depth+1)
-				}
-			}
-		}
-	}
-	visit(f, 0)
-	if !src.defaultPos.IsValid() {
-		src.defaultPos = lang.Pos{File: f.Name}
-	}
-	if !src.badArchPos.IsValid() {
-		src.badArchPos = lang.Pos{File: f.Name}
-	}
-	return src
 }
