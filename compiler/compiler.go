@@ -106,7 +106,14 @@ func (g *gen) ret(a policy.Action) string {
 	return retLabel(a)
 }
 
-func retLabel(a policy.Action) string { return fmt.Sprintf("ret.%08x", uint32(a)) }
+func retLabel(a policy.Action) string {
+	const hex = "0123456789abcdef"
+	b := []byte("ret.00000000")
+	for i := 0; i < 8; i++ {
+		b[len(b)-1-i] = hex[uint32(a)>>(4*i)&0xf]
+	}
+	return string(b)
+}
 
 func (g *gen) emitRets() {
 	acts := make([]policy.Action, 0, len(g.rets))
@@ -154,7 +161,7 @@ func (g *gen) archDispatch() {
 func (g *gen) tree(filters []*policy.Filter) {
 	g.emit(load(bpfasm.OffNr))
 	spans := g.ranges(filters)
-	d := planTree(spans, spanWeights(spans, filters, g.opts.Profile), true)
+	d := planTree(spans, spanWeights(spans, filters, g.opts.Profile, g.denied), true)
 	g.emitTree(d, 0, len(spans)-1)
 }
 
@@ -204,7 +211,7 @@ func (g *gen) ranges(filters []*policy.Filter) []span {
 			add(sg.lo, sg.hi, g.ret(g.p.BadArch))
 			continue
 		}
-		next := sg.lo
+		next, done := sg.lo, false
 		def := g.ret(g.p.Default)
 		for _, s := range sg.f.Syscalls {
 			if s.Nr < sg.lo || s.Nr > sg.hi {
@@ -214,12 +221,13 @@ func (g *gen) ranges(filters []*policy.Filter) []span {
 				add(next, s.Nr-1, def)
 			}
 			add(s.Nr, s.Nr, g.syscallOutcome(s))
-			next = s.Nr + 1
-			if next == 0 { // wrapped past 0xffffffff
+			if s.Nr == sg.hi { // next would wrap past 0xffffffff
+				done = true
 				break
 			}
+			next = s.Nr + 1
 		}
-		if next != 0 && next <= sg.hi {
+		if !done {
 			add(next, sg.hi, def)
 		}
 	}
@@ -246,17 +254,22 @@ func (g *gen) syscallOutcome(s *policy.Syscall) outcome {
 // argFree reports the single action a syscall can end in, if there is only
 // one: then no argument needs to be looked at.
 func argFree(s *policy.Syscall, def policy.Action) (policy.Action, bool) {
-	acts := map[policy.Action]bool{}
-	var last policy.Action
+	end := def // what the call ends in when no condition matches
 	for _, r := range s.Rules {
-		acts[r.Action] = true
-		last = r.Action
 		if r.Cond == nil {
-			return last, len(acts) == 1
+			end = r.Action
+			break
 		}
 	}
-	acts[def] = true
-	return def, len(acts) == 1
+	for _, r := range s.Rules {
+		if r.Action != end {
+			return 0, false
+		}
+		if r.Cond == nil {
+			break
+		}
+	}
+	return end, true
 }
 
 func bodyKey(s *policy.Syscall, def policy.Action) string {
@@ -367,4 +380,10 @@ func (g *gen) loadMasked(off, mask uint32) {
 	if mask != ^uint32(0) {
 		g.emit(stmt(bpfasm.ALU|bpfasm.AND|bpfasm.K, mask))
 	}
+}
+
+// denied reports whether an outcome is a ret of anything but allow (or
+// log, which lets the call through too).
+func (g *gen) denied(o outcome) bool {
+	return strings.HasPrefix(o, "ret.") && o != retLabel(policy.Allow) && o != retLabel(policy.Log)
 }

@@ -1,0 +1,440 @@
+//go:build libseccomp
+
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/scc-dev/scc/bpfasm"
+	"github.com/scc-dev/scc/compiler"
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/resolve"
+	"github.com/scc-dev/scc/stats"
+	"github.com/scc-dev/scc/syscalls"
+)
+
+const childEnv = "SCC_BENCH_CHILD"
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(childEnv); spec != "" {
+		os.Exit(child(spec))
+	}
+	os.Exit(m.Run())
+}
+
+// benchCase is a policy of the comparison.
+type benchCase struct {
+	name string
+	src  []byte
+}
+
+func cases(t testing.TB) []benchCase {
+	docker, err := DockerDefault([]string{"x86_64"}, true)
+	require.NoError(t, err)
+	names, err := DockerDefault([]string{"x86_64"}, false)
+	require.NoError(t, err)
+	all, err := DockerDefault([]string{"x86_64", "i386", "x32"}, true)
+	require.NoError(t, err)
+	nginx, err := os.ReadFile("../examples/nginx.pol")
+	require.NoError(t, err)
+	return []benchCase{
+		{"Docker default, x86_64", docker},
+		{"Docker default, names only, x86_64", names},
+		{"examples/nginx.pol, x86_64", nginx},
+		{"Docker default, x86_64+i386+x32", all},
+	}
+}
+
+// loadCase resolves a policy and drops the syscalls libseccomp 2.5.4 has
+// never heard of (uretprobe, cachestat...), so that both compilers get the
+// same rules.
+func loadCase(t testing.TB, c benchCase) *policy.Policy {
+	p, diags := resolve.Load(c.name, c.src, resolve.Options{})
+	require.NoError(t, diags.Err())
+	KnownToLibseccomp(p)
+	return p
+}
+
+// compilers are the contenders, each turning a policy into a program.
+var compilers = []struct {
+	name    string
+	compile func(*policy.Policy) ([]bpfasm.Insn, error)
+}{
+	{"scc", func(p *policy.Policy) ([]bpfasm.Insn, error) { return compiler.Compile(p, compiler.Options{}) }},
+	{"libseccomp -O1 (linear)", func(p *policy.Policy) ([]bpfasm.Insn, error) { return Libseccomp(p, 1) }},
+	{"libseccomp -O2 (binary tree)", func(p *policy.Policy) ([]bpfasm.Insn, error) { return Libseccomp(p, 2) }},
+}
+
+type figures struct {
+	length          int
+	mean, allowMean float64
+	max, allowMax   int
+	allowed, cached int
+}
+
+// measure runs every x86_64 syscall with zero arguments through prog.
+func measure(t testing.TB, prog []bpfasm.Insn) figures {
+	x86, ok := syscalls.ArchByName("x86_64")
+	require.True(t, ok)
+	r, err := stats.Measure(prog, []*syscalls.Arch{x86})
+	require.NoError(t, err)
+	a := r.Arches[0]
+	return figures{r.Length, a.Mean, a.AllowMean, a.Max, a.AllowMax, a.Allowed, len(a.Cached)}
+}
+
+// TestSameDecisions makes sure the comparison is between equal filters:
+// on every x86_64 syscall with a few argument sets, scc's and libseccomp's
+// programs return the same action (the int-typed compares differ only for
+// arguments with high bits set, which these are not).
+func TestSameDecisions(t *testing.T) {
+	x86, _ := syscalls.ArchByName("x86_64")
+	for _, c := range cases(t) {
+		p := loadCase(t, c)
+		var progs [][]bpfasm.Insn
+		for _, cc := range compilers {
+			prog, err := cc.compile(p)
+			require.NoError(t, err, "%s: %s", c.name, cc.name)
+			progs = append(progs, prog)
+		}
+		for _, s := range x86.Syscalls() {
+			for _, args := range [][6]uint64{{}, {1}, {2, 1}, {0xffffffff}, {10, 3}, {0x11}} {
+				d := bpfasm.Data{Arch: x86.AuditArch, Nr: int32(s.Nr), Args: args}
+				want, _, err := bpfasm.Run(progs[0], &d)
+				require.NoError(t, err)
+				for i, prog := range progs[1:] {
+					got, _, err := bpfasm.Run(prog, &d)
+					require.NoError(t, err)
+					require.Equal(t, policy.Action(want).String(), policy.Action(got).String(),
+						"%s: %s(%#x) scc vs %s", c.name, s.Name, args, compilers[i+1].name)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkFilters reports each program's length and instructions
+// executed per allowed call as metrics (the ns/op is the emulation).
+func BenchmarkFilters(b *testing.B) {
+	for _, c := range cases(b) {
+		p := loadCase(b, c)
+		for _, cc := range compilers {
+			prog, err := cc.compile(p)
+			require.NoError(b, err)
+			b.Run(strings.ReplaceAll(c.name+"/"+cc.name, " ", "_"), func(b *testing.B) {
+				var f figures
+				for b.Loop() {
+					f = measure(b, prog)
+				}
+				b.ReportMetric(float64(f.length), "insns")
+				b.ReportMetric(f.allowMean, "exec/allowed")
+				b.ReportMetric(float64(f.allowMax), "maxexec/allowed")
+				b.ReportMetric(f.mean, "exec/call")
+			})
+		}
+	}
+}
+
+// BenchmarkCompile times turning Docker's default profile for
+// x86_64+i386+x32 into a program: scc from its IR and from source text,
+// libseccomp from rule building to export.
+func BenchmarkCompile(b *testing.B) {
+	c := cases(b)[3]
+	p := loadCase(b, c)
+	b.Run("scc", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := compiler.Compile(p, compiler.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("scc_from_source", func(b *testing.B) {
+		for b.Loop() {
+			p, diags := resolve.Load(c.name, c.src, resolve.Options{})
+			if diags.Err() != nil {
+				b.Fatal(diags.Err())
+			}
+			if _, err := compiler.Compile(p, compiler.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, level := range []int{1, 2} {
+		b.Run(fmt.Sprintf("libseccomp_O%d", level), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Libseccomp(p, level); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// tools builds scc and lsexport once for the process comparison.
+func tools(t testing.TB) (scc, lsexport, pol string) {
+	dir := t.TempDir()
+	scc, lsexport, pol = filepath.Join(dir, "scc"), filepath.Join(dir, "lsexport"), filepath.Join(dir, "docker.pol")
+	for _, b := range [][]string{{"-o", scc, "../cmd/scc"}, {"-tags", "libseccomp", "-o", lsexport, "./lsexport"}} {
+		out, err := exec.Command("go", append([]string{"build"}, b...)...).CombinedOutput()
+		if err != nil {
+			t.Skipf("skipped: cannot build %s: %v\n%s", b[len(b)-1], err, out)
+		}
+	}
+	require.NoError(t, os.WriteFile(pol, cases(t)[3].src, 0o644))
+	return scc, lsexport, pol
+}
+
+// BenchmarkProcess times the whole processes: `scc compile docker.pol -o
+// docker.bpf` against a small libseccomp-golang program doing the same
+// export from moby's profile.
+func BenchmarkProcess(b *testing.B) {
+	scc, lsexport, pol := tools(b)
+	out := filepath.Join(b.TempDir(), "out.bpf")
+	for _, c := range []struct {
+		name string
+		argv []string
+	}{{"scc_compile", []string{scc, "compile", pol, "-o", out}}, {"libseccomp_export", []string{lsexport, out}}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if o, err := exec.Command(c.argv[0], c.argv[1:]...).CombinedOutput(); err != nil {
+					b.Fatalf("%v: %s", err, o)
+				}
+			}
+		})
+	}
+}
+
+// The runtime comparison: a child process installs one filter on its
+// thread and makes one syscall N times, timing the loop. Children for the
+// different filters run interleaved, round after round, so that drifts in
+// the machine's speed hit them all alike; the medians are compared.
+
+// calls are the syscalls timed: an allowed call without argument rules
+// (the kernel's action cache decides it without running the filter), an
+// allowed call with argument rules, and a call the filter denies.
+var calls = []struct {
+	name string
+	nr   uintptr
+	arg  uintptr
+}{
+	{"getppid (allowed, cacheable)", unix.SYS_GETPPID, 0},
+	{"personality(0xffffffff) (argument-checked)", unix.SYS_PERSONALITY, 0xffffffff},
+	{"acct(NULL) (denied)", unix.SYS_ACCT, 0},
+}
+
+func child(spec string) int {
+	parts := strings.Split(spec, "|")
+	call, _ := strconv.Atoi(parts[1])
+	n, _ := strconv.Atoi(parts[2])
+	runtime.LockOSThread()
+	if parts[0] != "" {
+		raw, err := os.ReadFile(parts[0])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+		fprog := unix.SockFprog{Len: uint16(len(raw) / 8), Filter: (*unix.SockFilter)(unsafe.Pointer(&raw[0]))}
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+		if _, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog))); e != 0 {
+			fmt.Fprintln(os.Stderr, "seccomp:", e)
+			return 3
+		}
+	}
+	c := calls[call]
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		unix.RawSyscall(c.nr, c.arg, 0, 0)
+	}
+	el := time.Since(start)
+	fmt.Printf("%.2f\n", float64(el.Nanoseconds())/float64(n))
+	return 0
+}
+
+// runtimeFilters are the filters timed: none, scc's, libseccomp's binary
+// tree, and scc's with the action cache defeated (a leading load of an
+// argument, which the kernel's cache emulation gives up on).
+func runtimeFilters(t testing.TB) (names []string, files []string) {
+	p := loadCase(t, cases(t)[3])
+	dir := t.TempDir()
+	sccProg, err := compiler.Compile(p, compiler.Options{})
+	require.NoError(t, err)
+	lsProg, err := Libseccomp(p, 2)
+	require.NoError(t, err)
+	uncached := append([]bpfasm.Insn{bpfasm.Stmt(bpfasm.LD|bpfasm.W|bpfasm.ABS, bpfasm.ArgLo(0))}, sccProg...)
+	x86, _ := syscalls.ArchByName("x86_64")
+	getppid, _ := x86.Nr("getppid")
+	require.True(t, stats.CacheAllows(sccProg, x86.AuditArch, getppid), "scc's filter must let the kernel cache getppid")
+	require.False(t, stats.CacheAllows(uncached, x86.AuditArch, getppid))
+	names = []string{"no filter", "scc", "libseccomp -O2", "scc, cache defeated"}
+	files = []string{""}
+	for i, prog := range [][]bpfasm.Insn{sccProg, lsProg, uncached} {
+		f := filepath.Join(dir, fmt.Sprintf("f%d.bpf", i))
+		require.NoError(t, os.WriteFile(f, bpfasm.Encode(prog), 0o644))
+		files = append(files, f)
+	}
+	return names, files
+}
+
+// timeCalls returns the median ns per call for each filter and call.
+func timeCalls(t testing.TB, files []string, rounds, n int) [][]float64 {
+	samples := make([][][]float64, len(files))
+	for i := range samples {
+		samples[i] = make([][]float64, len(calls))
+	}
+	for r := 0; r < rounds; r++ {
+		for c := range calls {
+			for i, f := range files {
+				cmd := exec.Command(os.Args[0], "-test.run=^$")
+				cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s|%d|%d", childEnv, f, c, n))
+				out, err := cmd.Output()
+				require.NoError(t, err, "child %s %d", f, c)
+				v, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+				require.NoError(t, err)
+				samples[i][c] = append(samples[i][c], v)
+			}
+		}
+	}
+	med := make([][]float64, len(files))
+	for i := range files {
+		for c := range calls {
+			s := samples[i][c]
+			sort.Float64s(s)
+			med[i] = append(med[i], s[len(s)/2])
+		}
+	}
+	return med
+}
+
+func needSeccomp(t testing.TB) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("skipped: the runtime comparison uses x86_64 syscall numbers")
+	}
+	if err := unix.Prctl(unix.PR_GET_SECCOMP, 0, 0, 0, 0); err != nil {
+		t.Skipf("skipped: no seccomp here: %v", err)
+	}
+}
+
+// BenchmarkSyscall reports ns per call under each filter (medians of
+// interleaved children); run it with -benchtime=1x.
+func BenchmarkSyscall(b *testing.B) {
+	needSeccomp(b)
+	names, files := runtimeFilters(b)
+	for b.Loop() {
+		med := timeCalls(b, files, 5, 200_000)
+		for i := range names {
+			for c := range calls {
+				b.ReportMetric(med[i][c], fmt.Sprintf("ns/%s/%s", strings.Fields(calls[c].name)[0], strings.ReplaceAll(names[i], " ", "_")))
+			}
+		}
+	}
+}
+
+// TestWriteTable writes the comparison table (make bench). It is skipped
+// unless SCC_BENCH_TABLE names the output file.
+func TestWriteTable(t *testing.T) {
+	out := os.Getenv("SCC_BENCH_TABLE")
+	if out == "" {
+		t.Skip("skipped: set SCC_BENCH_TABLE=FILE to write the comparison table (make bench does)")
+	}
+	var b bytes.Buffer
+	major, minor, micro := seccompVersion()
+	fmt.Fprintf(&b, "<!-- written by `make bench` (bench/bench_test.go TestWriteTable); libseccomp %d.%d.%d, %s, %d CPUs -->\n\n", major, minor, micro, runtime.Version(), runtime.NumCPU())
+	fmt.Fprintf(&b, "### Program size and instructions executed\n\nEvery x86_64 syscall number of scc's table, all arguments zero, run through the emulator.\n\n")
+	fmt.Fprintf(&b, "| policy | compiler | length | executed per allowed call: mean (max) | per call, all syscalls | allowed / cached by the kernel |\n|---|---|---:|---:|---:|---:|\n")
+	for _, c := range cases(t) {
+		p := loadCase(t, c)
+		for _, cc := range compilers {
+			prog, err := cc.compile(p)
+			require.NoError(t, err)
+			f := measure(t, prog)
+			fmt.Fprintf(&b, "| %s | %s | %d | %.2f (%d) | %.2f | %d / %d |\n", c.name, cc.name, f.length, f.allowMean, f.allowMax, f.mean, f.allowed, f.cached)
+		}
+	}
+
+	fmt.Fprintf(&b, "\n### Compile time, Docker's default profile for x86_64+i386+x32\n\n| what | time | ratio to scc |\n|---|---:|---:|\n")
+	c := cases(t)[3]
+	p := loadCase(t, c)
+	timed := []struct {
+		name string
+		f    func() error
+	}{
+		{"scc library: compiler.Compile (IR to program)", func() error { _, err := compiler.Compile(p, compiler.Options{}); return err }},
+		{"scc library: parse + resolve + compile", func() error {
+			p, diags := resolve.Load(c.name, c.src, resolve.Options{})
+			if diags.Err() != nil {
+				return diags.Err()
+			}
+			_, err := compiler.Compile(p, compiler.Options{})
+			return err
+		}},
+		{"libseccomp -O2: build rules + export", func() error { _, err := Libseccomp(p, 2); return err }},
+	}
+	var base float64
+	for i, tc := range timed {
+		r := testing.Benchmark(func(b *testing.B) {
+			for b.Loop() {
+				if err := tc.f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		ns := float64(r.NsPerOp())
+		if i == 0 {
+			base = ns
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.1f |\n", tc.name, time.Duration(ns), ns/base)
+	}
+
+	scc, lsexport, pol := tools(t)
+	dst := filepath.Join(t.TempDir(), "out.bpf")
+	fmt.Fprintf(&b, "\n### Whole process, Docker's default profile for x86_64+i386+x32\n\n| command | time | ratio to scc |\n|---|---:|---:|\n")
+	base = 0
+	for _, argv := range [][]string{{scc, "compile", pol, "-o", dst}, {lsexport, dst}} {
+		r := testing.Benchmark(func(b *testing.B) {
+			for b.Loop() {
+				if o, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+					b.Fatalf("%v: %s", err, o)
+				}
+			}
+		})
+		ns := float64(r.NsPerOp())
+		if base == 0 {
+			base = ns
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %.2f |\n", strings.Join(append([]string{filepath.Base(argv[0])}, argv[1:]...), " "), time.Duration(ns).Round(time.Microsecond), ns/base)
+	}
+
+	needSeccomp(t)
+	names, files := runtimeFilters(t)
+	med := timeCalls(t, files, 7, 200_000)
+	fmt.Fprintf(&b, "\n### Syscall cost under Docker's default (x86_64+i386+x32), ns per call\n\nMedians of 7 interleaved rounds of child processes making 200000 calls each. Ratios to the unfiltered call in brackets.\n\n| call |")
+	for _, n := range names {
+		fmt.Fprintf(&b, " %s |", n)
+	}
+	fmt.Fprintf(&b, "\n|---|%s\n", strings.Repeat("---:|", len(names)))
+	for c := range calls {
+		fmt.Fprintf(&b, "| %s |", calls[c].name)
+		for i := range names {
+			fmt.Fprintf(&b, " %.1f (%.2f) |", med[i][c], med[i][c]/med[0][c])
+		}
+		fmt.Fprintln(&b)
+	}
+	require.NoError(t, os.WriteFile(out, b.Bytes(), 0o644))
+	t.Logf("wrote %s:\n%s", out, b.String())
+}
