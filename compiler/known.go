@@ -19,19 +19,27 @@ import (
 // only go forward, so one pass in program order sees every predecessor
 // first), which keeps each rewrite exact.
 func knownValues(ops []op) bool {
-	in := make([]*facts, len(ops)+1)
-	in[0] = &facts{}
+	in := make([]facts, len(ops)+1)
+	reached := make([]bool, len(ops)+1)
+	reached[0] = true
+	flow := func(to int, s facts) {
+		if !reached[to] {
+			in[to], reached[to] = s, true
+			return
+		}
+		in[to] = meet(in[to], s)
+	}
 	changed := false
 	for i := range ops {
-		st := in[i]
-		o := &ops[i]
-		if st == nil || o.dead { // unreachable, or a no-op dropped this round
-			if st != nil {
-				in[i+1] = meet(in[i+1], st)
-			}
+		if !reached[i] {
 			continue
 		}
-		st = st.clone()
+		st := in[i]
+		o := &ops[i]
+		if o.dead { // a no-op dropped this round
+			flow(i+1, st)
+			continue
+		}
 		switch {
 		case o.in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS:
 			k := word{off: o.in.K, mask: ^uint32(0)}
@@ -39,7 +47,7 @@ func knownValues(ops []op) bool {
 				o.dead, changed = true, true
 			}
 			st.a, st.aKnown = k, true
-			in[i+1] = meet(in[i+1], st)
+			flow(i+1, st)
 		case o.in.Op == bpfasm.ALU|bpfasm.AND|bpfasm.K:
 			if st.aKnown {
 				m := st.a.mask & o.in.K
@@ -48,29 +56,28 @@ func knownValues(ops []op) bool {
 				}
 				st.a.mask = m
 			}
-			in[i+1] = meet(in[i+1], st)
+			flow(i+1, st)
 		case isJA(o.in):
-			in[o.t] = meet(in[o.t], st)
+			flow(o.t, st)
 		case isCond(o.in) && o.in.Op&bpfasm.X == 0:
 			if !st.aKnown {
-				in[o.t] = meet(in[o.t], st)
-				in[o.f] = meet(in[o.f], st)
+				flow(o.t, st)
+				flow(o.f, st)
 				break
 			}
-			r := st.rangeOf(st.a)
-			rt, rf := branch(o.in, r)
+			rt, rf := branch(o.in, st.rangeOf(st.a))
 			switch {
 			case rt.empty():
 				*o = op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: o.f, f: -1}
 				changed = true
-				in[o.t] = meet(in[o.t], st)
+				flow(o.t, st)
 			case rf.empty():
 				*o = op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: o.t, f: -1}
 				changed = true
-				in[o.t] = meet(in[o.t], st)
+				flow(o.t, st)
 			default:
-				in[o.t] = meet(in[o.t], st.with(st.a, rt))
-				in[o.f] = meet(in[o.f], st.with(st.a, rf))
+				flow(o.t, st.with(st.a, rt))
+				flow(o.f, st.with(st.a, rf))
 			}
 		case isRetK(o.in) || o.in.Op == bpfasm.RET|bpfasm.A:
 		default:
@@ -78,7 +85,7 @@ func knownValues(ops []op) bool {
 			// it, keep the facts about the data.
 			st.aKnown = false
 			for _, s := range successors(*o, i) {
-				in[s] = meet(in[s], st)
+				flow(s, st)
 			}
 		}
 	}
@@ -100,19 +107,15 @@ type known struct {
 	r interval
 }
 
+// facts is what a path knows. ws is shared between states and never
+// changed in place: with and meet build new slices.
 type facts struct {
 	a      word // what A holds, if aKnown
 	aKnown bool
 	ws     []known
 }
 
-func (s *facts) clone() *facts {
-	c := *s
-	c.ws = append([]known(nil), s.ws...)
-	return &c
-}
-
-func (s *facts) rangeOf(w word) interval {
+func (s facts) rangeOf(w word) interval {
 	for _, k := range s.ws {
 		if k.w == w {
 			return k.r
@@ -121,24 +124,23 @@ func (s *facts) rangeOf(w word) interval {
 	return interval{0, w.mask} // a masked word cannot exceed its mask
 }
 
-func (s *facts) with(w word, r interval) *facts {
-	c := s.clone()
-	for i := range c.ws {
-		if c.ws[i].w == w {
-			c.ws[i].r = r
-			return c
+func (s facts) with(w word, r interval) facts {
+	ws := make([]known, len(s.ws), len(s.ws)+1)
+	copy(ws, s.ws)
+	s.ws = ws
+	for i := range ws {
+		if ws[i].w == w {
+			ws[i].r = r
+			return s
 		}
 	}
-	c.ws = append(c.ws, known{w, r})
-	return c
+	s.ws = append(ws, known{w, r})
+	return s
 }
 
-// meet is what holds on both paths; nil means "no path yet".
-func meet(a, b *facts) *facts {
-	if a == nil {
-		return b
-	}
-	out := &facts{a: a.a, aKnown: a.aKnown && b.aKnown && a.a == b.a}
+// meet is what holds on both paths.
+func meet(a, b facts) facts {
+	out := facts{a: a.a, aKnown: a.aKnown && b.aKnown && a.a == b.a}
 	for _, k := range a.ws {
 		for _, l := range b.ws {
 			if k.w == l.w {

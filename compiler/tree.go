@@ -33,8 +33,8 @@ type dispatch struct {
 	n     int
 	// Tables over intervals i..j, flattened at i*n+j: one allocation
 	// each, since Docker's profile has a few hundred spans per arch.
-	cost  []float64
-	split []int32         // best split of i..j; -1: chain
+	cost  []float32
+	split []int16         // best split of i..j; -1: chain (spans per tree are bounded by the syscall tables, a few thousand at most)
 	chain map[int32][]int // the jeq order of the intervals that chain
 }
 
@@ -48,13 +48,13 @@ func (d *dispatch) at(i, j int) int32       { return int32(i*d.n + j) }
 func planTree(spans []span, w []float64, knuth bool) *dispatch {
 	n := len(spans)
 	d := &dispatch{spans: spans, w: w, pre: make([]float64, n+1), n: n,
-		cost: make([]float64, n*n), split: make([]int32, n*n), chain: map[int32][]int{}}
+		cost: make([]float32, n*n), split: make([]int16, n*n), chain: map[int32][]int{}}
 	for i, x := range w {
 		d.pre[i+1] = d.pre[i] + x
 	}
-	best := make([]int32, n*n) // best split ignoring chains, for Knuth's bound
+	best := make([]int16, n*n) // best split ignoring chains, for Knuth's bound
 	for i := range n {
-		best[d.at(i, i)] = int32(i)
+		best[d.at(i, i)] = int16(i)
 	}
 	for length := 2; length <= n; length++ {
 		for i := 0; i+length-1 < n; i++ {
@@ -63,7 +63,7 @@ func planTree(spans []span, w []float64, knuth bool) *dispatch {
 			if knuth && length > 2 {
 				lo, hi = max(int(best[d.at(i, j-1)]), i+1), min(int(best[d.at(i+1, j)]), j)
 			}
-			bc, bm := -1.0, -1
+			bc, bm := float32(-1), -1
 			for m := lo; m <= hi; m++ {
 				c := d.cost[d.at(i, m-1)] + d.cost[d.at(m, j)]
 				if bm < 0 || c < bc {
@@ -71,12 +71,12 @@ func planTree(spans []span, w []float64, knuth bool) *dispatch {
 				}
 			}
 			at := d.at(i, j)
-			best[at] = int32(bm)
-			total := bc + d.weight(i, j)
-			d.split[at] = int32(bm)
+			best[at] = int16(bm)
+			total := bc + float32(d.weight(i, j))
+			d.split[at] = int16(bm)
 			if length <= 2*maxChain+1 {
-				if c, order, ok := d.chainCost(i, j); ok && c < total {
-					total = c
+				if c, order, ok := d.chainCost(i, j); ok && float32(c) < total {
+					total = float32(c)
 					d.split[at] = -1
 					d.chain[at] = order
 				}
@@ -211,6 +211,9 @@ func spanWeights(spans []span, filters []*policy.Filter, prof Profile, denied fu
 		tab := f.Arch.Syscalls()
 		for _, s := range tab {
 			w := 1.0
+			if f.Arch.X32 {
+				w = x32Weight
+			}
 			if total > 0 {
 				share := float64(prof[ProfileKey{f.Arch.AuditArch, s.Nr}]) / float64(total)
 				w = 0.99*share*float64(len(tab)) + 0.01
@@ -238,6 +241,11 @@ func spanWeights(spans []span, filters []*policy.Filter, prof Profile, denied fu
 	}
 	return w
 }
+
+// x32Weight is the weight of an x32 syscall without a profile: x32
+// programs are rare, so the x32 half hangs deep in the x86_64 tree and
+// x86_64 calls do not pay for the x32 check.
+const x32Weight = 0.01
 
 // deniedWeight trades allowed calls against denied ones. On
 // examples/nginx.pol, 1 (pure uniform) gives 10.6 instructions per allowed

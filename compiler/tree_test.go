@@ -13,7 +13,7 @@ import (
 // Knuth's bound.
 func bruteCost(spans []span, w []float64) float64 {
 	d := planTree(spans, w, false)
-	return d.cost[d.at(0, len(spans)-1)]
+	return float64(d.cost[d.at(0, len(spans)-1)])
 }
 
 // treeCost walks the planned tree and adds up, for every span, its weight
@@ -71,11 +71,11 @@ func TestTreeIsOptimal(t *testing.T) {
 	for trial := 0; trial < 300; trial++ {
 		spans, w := randomSpans(r, 2+r.IntN(40))
 		d := planTree(spans, w, true)
-		got := d.cost[d.at(0, len(spans)-1)]
-		require.InDelta(t, got, treeCost(d, 0, len(spans)-1, 0), 1e-6)
+		got := float64(d.cost[d.at(0, len(spans)-1)])
+		require.InEpsilon(t, treeCost(d, 0, len(spans)-1, 0), got, 1e-5)
 		want := bruteCost(spans, w)
-		require.GreaterOrEqual(t, got, want-1e-9, "the quadratic plan cannot beat the exhaustive one")
-		if got > want+1e-9 {
+		require.GreaterOrEqual(t, got, want*(1-1e-5), "the quadratic plan cannot beat the exhaustive one")
+		if got > want*(1+1e-5) {
 			worse++
 			// Knuth's bound is exact for pure splits; chains can bend
 			// it, by a little.
@@ -104,7 +104,7 @@ func TestTreeShapes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := planTree(tc.spans, tc.w, true)
-			require.InDelta(t, tc.cost, d.cost[d.at(0, len(tc.spans)-1)], 1e-9)
+			require.InDelta(t, tc.cost, float64(d.cost[d.at(0, len(tc.spans)-1)]), 1e-4)
 		})
 	}
 }
