@@ -1,0 +1,48 @@
+// Package docker exports a policy as a Docker/Podman seccomp profile
+// (docker run --security-opt seccomp=FILE), in moby's own profile type.
+//
+// The rules are those of package oci (the profile is the OCI object plus
+// Docker's extensions); the profile lists the policy's target ABIs in
+// `architectures` rather than an `archMap`, because an archMap entry adds
+// all of an ABI's sub-ABIs (x86_64 brings i386 and x32), which would
+// change what the policy says about them.
+package docker
+
+import (
+	"encoding/json"
+
+	"github.com/moby/profiles/seccomp"
+
+	"github.com/scc-dev/scc/backend/oci"
+	"github.com/scc-dev/scc/policy"
+)
+
+// Profile lowers p into a Docker profile; see oci.Export for what fails.
+func Profile(p *policy.Policy, opts oci.Options) (*seccomp.Seccomp, error) {
+	s, err := oci.Export(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := &seccomp.Seccomp{Syscalls: []*seccomp.Syscall{}}
+	out.DefaultAction = s.DefaultAction
+	out.DefaultErrnoRet = s.DefaultErrnoRet
+	out.Architectures = s.Architectures
+	out.ListenerPath = s.ListenerPath
+	for _, c := range s.Syscalls {
+		out.Syscalls = append(out.Syscalls, &seccomp.Syscall{LinuxSyscall: c})
+	}
+	return out, nil
+}
+
+// JSON is Profile as the indented JSON file Docker and Podman read.
+func JSON(p *policy.Policy, opts oci.Options) ([]byte, error) {
+	prof, err := Profile(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(prof, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

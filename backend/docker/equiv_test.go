@@ -1,0 +1,301 @@
+package docker_test
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/scc-dev/scc/backend/docker"
+	"github.com/scc-dev/scc/backend/oci"
+	"github.com/scc-dev/scc/bpfasm"
+	"github.com/scc-dev/scc/internal/libseccomp"
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/resolve"
+	"github.com/scc-dev/scc/syscalls"
+)
+
+// exportable are the example and test policies that must export; the others
+// must fail, with the messages in TestExportErrors.
+var exportable = map[string]bool{
+	"readonly.pol": true, "nofork.pol": true, "nginx.pol": true,
+	"compare64.pol": true, "firstmatch.pol": true, "big.pol": true,
+}
+
+func policyFiles(t testing.TB) []string {
+	var files []string
+	for _, pat := range []string{"../../examples/*.pol", "../../testdata/policies/*.pol"} {
+		m, err := filepath.Glob(pat)
+		require.NoError(t, err)
+		files = append(files, m...)
+	}
+	require.NotEmpty(t, files)
+	return files
+}
+
+func load(t testing.TB, path string) *policy.Policy {
+	p, diags := resolve.LoadFile(path, resolve.Options{})
+	require.NoError(t, diags.Err(), "resolve %s", path)
+	return p
+}
+
+// TestEquivalence is the export's proof. Each exportable policy is written
+// as a Docker profile, loaded by moby's own loader, compiled by libseccomp
+// the way runc drives it, and the resulting BPF is emulated on every
+// syscall number of the targets and on generated inputs biased to the
+// policy's constants; it must return what policy.Decide says.
+//
+// Two documented differences are allowed: a call from an ABI the policy
+// does not target gets libseccomp's SCMP_ACT_KILL (kill_thread) where the
+// policy says kill; and calls the runtime cannot see as the policy does
+// (the host's native ABI when the policy does not target it, names this
+// libseccomp does not know) are counted and skipped.
+func TestEquivalence(t *testing.T) {
+	native, err := libseccomp.Native()
+	require.NoError(t, err)
+	for _, path := range policyFiles(t) {
+		name := filepath.Base(path)
+		if !exportable[name] {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			p := load(t, path)
+			js, err := docker.JSON(p, oci.Options{ListenerPath: "/run/scc.sock"})
+			require.NoError(t, err)
+			spec, err := libseccomp.FromDocker(js)
+			require.NoError(t, err)
+			prog, err := libseccomp.Compile(spec)
+			require.NoError(t, err)
+
+			c := &checker{t: t, p: p, prog: prog, skipNr: map[uint32]map[uint32]bool{}}
+			for _, f := range p.Filters {
+				if oci.ArchName(f.Arch) == native {
+					c.nativeTarget = true
+				}
+				skip := map[uint32]bool{}
+				for _, s := range f.Syscalls {
+					if !libseccomp.Known(s.Name, oci.ArchName(f.Arch)) {
+						skip[s.Nr] = true
+					}
+				}
+				c.skipNr[f.Arch.AuditArch] = skip
+				if len(skip) > 0 {
+					t.Logf("%s: %d syscalls unknown to this libseccomp, skipped", f.Arch.Name, len(skip))
+				}
+			}
+			g := newInputs(p, rand.New(rand.NewPCG(7, uint64(len(path)))))
+			for _, f := range p.Filters {
+				for _, s := range f.Arch.Syscalls() {
+					for _, args := range g.argSets(4) {
+						c.check(bpfasm.Data{Arch: f.Arch.AuditArch, Nr: int32(s.Nr), Args: args})
+					}
+				}
+			}
+			for i := 0; i < 20_000; i++ {
+				c.check(g.data())
+			}
+			t.Logf("%d inputs compared, %d skipped, %d instructions from libseccomp, profile %d bytes", c.n, c.skipped, len(prog), len(js))
+			require.Zero(t, c.fails, "%d of %d inputs disagree", c.fails, c.n)
+			require.Greater(t, c.n, 20_000)
+		})
+	}
+}
+
+type checker struct {
+	t                 *testing.T
+	p                 *policy.Policy
+	prog              []bpfasm.Insn
+	nativeTarget      bool
+	skipNr            map[uint32]map[uint32]bool
+	n, fails, skipped int
+}
+
+func (c *checker) check(d bpfasm.Data) {
+	nr := uint32(d.Nr)
+	f := c.p.Lookup(d.Arch, nr)
+	if f == nil && !c.nativeTarget && d.Arch == syscalls.Host().AuditArch {
+		c.skipped++ // libseccomp always adds the native ABI
+		return
+	}
+	if f != nil && c.skipNr[f.Arch.AuditArch][nr] {
+		c.skipped++
+		return
+	}
+	if f == nil && d.Arch == syscalls.AuditArchX86_64 && nr == 0xffffffff {
+		// libseccomp lets nr -1 (a tracer skipping the call) through to the
+		// rules on x86_64 rather than treat it as x32's.
+		c.skipped++
+		return
+	}
+	c.n++
+	got, _, err := bpfasm.Run(c.prog, &d)
+	require.NoError(c.t, err)
+	want := c.p.Decide(d.Arch, nr, &d.Args)
+	if f == nil && want == policy.KillProcess && policy.Action(got) == policy.KillThread {
+		return // documented: libseccomp's bad-arch action kills the thread
+	}
+	if policy.Action(got) != want {
+		c.fails++
+		if c.fails <= 10 {
+			c.t.Errorf("arch %#x nr %#x args %#x: libseccomp's filter says %s, policy says %s", d.Arch, nr, d.Args, policy.Action(got), want)
+		}
+	}
+}
+
+// TestPolicyTests runs the policies' own test statements on libseccomp's
+// compilation of the export.
+func TestPolicyTests(t *testing.T) {
+	for _, path := range policyFiles(t) {
+		if !exportable[filepath.Base(path)] {
+			continue
+		}
+		p := load(t, path)
+		spec, err := oci.Export(p, oci.Options{})
+		require.NoError(t, err)
+		prog, err := libseccomp.Compile(spec)
+		require.NoError(t, err)
+		for _, tc := range p.Tests {
+			d := bpfasm.Data{Arch: tc.Arch.AuditArch, Nr: int32(tc.Nr), Args: tc.Args}
+			got, _, err := bpfasm.Run(prog, &d)
+			require.NoError(t, err)
+			require.Equal(t, tc.Want.String(), policy.Action(got).String(), "%s: %s on %s", tc.Pos, tc.Text, tc.Arch.Name)
+		}
+	}
+}
+
+// TestStrictJSON checks that the profile decodes into moby's type with no
+// unknown fields, and that what it encodes is what the OCI export says.
+func TestStrictJSON(t *testing.T) {
+	for _, path := range policyFiles(t) {
+		if !exportable[filepath.Base(path)] {
+			continue
+		}
+		p := load(t, path)
+		js, err := docker.JSON(p, oci.Options{})
+		require.NoError(t, err)
+		spec, err := oci.Export(p, oci.Options{})
+		require.NoError(t, err)
+		loaded, err := libseccomp.FromDocker(js)
+		require.NoError(t, err)
+		a, _ := json.Marshal(spec)
+		b, _ := json.Marshal(loaded)
+		require.JSONEq(t, string(a), string(b), path)
+	}
+}
+
+// inputs generates seccomp_data biased to where filters go wrong (copied
+// from compiler/equiv_test.go).
+type inputs struct {
+	r      *rand.Rand
+	arches []uint32
+	nrs    []uint32
+	words  []uint32
+	values []uint64
+}
+
+func newInputs(p *policy.Policy, r *rand.Rand) *inputs {
+	g := &inputs{r: r}
+	seenArch := map[uint32]bool{}
+	for _, a := range syscalls.Arches() {
+		if !seenArch[a.AuditArch] {
+			seenArch[a.AuditArch] = true
+			g.arches = append(g.arches, a.AuditArch)
+		}
+	}
+	g.arches = append(g.arches, 0, 0xffffffff, syscalls.AuditArchX86_64^1)
+	nrSet := map[uint32]bool{0: true, 1: true, 0xffffffff: true, syscalls.X32Bit - 1: true, syscalls.X32Bit: true, 0x7fffffff: true, 0x80000000: true}
+	vals := map[uint64]bool{0: true, 1: true, ^uint64(0): true, 0xffffffff: true, 1 << 32: true, 0xffffffff00000000: true, 0x7fffffff: true, 0x80000000: true}
+	for _, f := range p.Filters {
+		for _, s := range f.Syscalls {
+			for _, d := range []uint32{s.Nr - 1, s.Nr, s.Nr + 1, s.Nr ^ syscalls.X32Bit} {
+				nrSet[d] = true
+			}
+			for _, r := range s.Rules {
+				walk(r.Cond, func(c *policy.Cmp) {
+					for _, v := range []uint64{c.Value, c.Value - 1, c.Value + 1, c.Mask, ^c.Mask, c.Value | ^c.Mask, c.Value &^ 1} {
+						vals[v] = true
+					}
+				})
+			}
+		}
+	}
+	g.nrs = sortedKeys(nrSet)
+	g.values = sortedKeys(vals)
+	words := map[uint32]bool{}
+	for _, v := range g.values {
+		words[uint32(v)] = true
+		words[uint32(v>>32)] = true
+	}
+	g.words = sortedKeys(words)
+	return g
+}
+
+func sortedKeys[K uint32 | uint64](m map[K]bool) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+func walk(e policy.Expr, f func(*policy.Cmp)) {
+	switch e := e.(type) {
+	case *policy.Cmp:
+		f(e)
+	case *policy.And:
+		walk(e.X, f)
+		walk(e.Y, f)
+	case *policy.Or:
+		walk(e.X, f)
+		walk(e.Y, f)
+	case *policy.Not:
+		walk(e.X, f)
+	}
+}
+
+func (g *inputs) value() uint64 {
+	switch g.r.IntN(4) {
+	case 0:
+		return g.values[g.r.IntN(len(g.values))]
+	case 1:
+		return uint64(g.words[g.r.IntN(len(g.words))])<<32 | uint64(g.words[g.r.IntN(len(g.words))])
+	case 2:
+		hi := []uint32{0, 1, 0xffffffff}[g.r.IntN(3)]
+		return uint64(hi)<<32 | uint64(g.words[g.r.IntN(len(g.words))])
+	}
+	return g.r.Uint64()
+}
+
+func (g *inputs) argSets(n int) [][6]uint64 {
+	out := [][6]uint64{{}}
+	for i := 1; i < n; i++ {
+		var a [6]uint64
+		for j := range a {
+			a[j] = g.value()
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func (g *inputs) data() bpfasm.Data {
+	d := bpfasm.Data{IP: g.r.Uint64()}
+	if g.r.IntN(8) == 0 {
+		d.Arch = g.r.Uint32()
+	} else {
+		d.Arch = g.arches[g.r.IntN(len(g.arches))]
+	}
+	if g.r.IntN(10) == 0 {
+		d.Nr = int32(g.r.Uint32())
+	} else {
+		d.Nr = int32(g.nrs[g.r.IntN(len(g.nrs))])
+	}
+	for j := range d.Args {
+		d.Args[j] = g.value()
+	}
+	return d
+}
