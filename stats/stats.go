@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/scc-dev/scc/bpfasm"
+	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/syscalls"
 )
@@ -37,10 +38,22 @@ type ArchReport struct {
 	// arch and number); NotCachedAllowed the allowed ones it cannot cache.
 	Cached           []string
 	NotCachedAllowed []string
+	// With a profile (MeasureProfile): the calls it counts for this ABI,
+	// and the instructions executed per call weighted by those counts,
+	// with the call's arguments all zero.
+	ProfileCalls uint64
+	ProfileMean  float64
 }
 
 // Measure runs every syscall of every ABI through prog.
 func Measure(prog []bpfasm.Insn, arches []*syscalls.Arch) (*Report, error) {
+	return MeasureProfile(prog, arches, nil)
+}
+
+// MeasureProfile is Measure plus, for each ABI, the mean instructions
+// executed per call weighted by how often the profile says each syscall is
+// called: what the filter costs the profiled program.
+func MeasureProfile(prog []bpfasm.Insn, arches []*syscalls.Arch, prof compiler.Profile) (*Report, error) {
 	r := &Report{Length: len(prog)}
 	for _, a := range arches {
 		ar := &ArchReport{Arch: a, Actions: map[policy.Action]int{}}
@@ -71,6 +84,26 @@ func Measure(prog []bpfasm.Insn, arches []*syscalls.Arch) (*Report, error) {
 		}
 		if ar.Syscalls > 0 {
 			ar.Mean = float64(sum) / float64(ar.Syscalls)
+		}
+		var weighted float64
+		for k, n := range prof {
+			if k.AuditArch != a.AuditArch {
+				continue
+			}
+			// x86_64 and x32 share an audit arch; the number tells them apart.
+			if isX32 := k.Nr&syscalls.X32Bit != 0; a.AuditArch == syscalls.AuditArchX86_64 && isX32 != a.X32 {
+				continue
+			}
+			d := bpfasm.Data{Nr: int32(k.Nr), Arch: k.AuditArch}
+			_, steps, err := bpfasm.Run(prog, &d)
+			if err != nil {
+				return nil, fmt.Errorf("%s nr %d: %w", a.Name, k.Nr, err)
+			}
+			ar.ProfileCalls += n
+			weighted += float64(n) * float64(steps)
+		}
+		if ar.ProfileCalls > 0 {
+			ar.ProfileMean = weighted / float64(ar.ProfileCalls)
 		}
 		if ar.Allowed > 0 {
 			ar.AllowMean = float64(allowSum) / float64(ar.Allowed)
@@ -137,6 +170,9 @@ func (r *Report) Write(w io.Writer) {
 		fmt.Fprintf(w, "%s: %d syscalls; executed per call: mean %.2f, max %d (%s)\n",
 			ar.Arch.Name, ar.Syscalls, ar.Mean, ar.Max, ar.MaxName)
 		fmt.Fprintf(w, "  allowed: %d; executed: mean %.2f, max %d\n", ar.Allowed, ar.AllowMean, ar.AllowMax)
+		if ar.ProfileCalls > 0 {
+			fmt.Fprintf(w, "  profile: %d calls; executed per call, weighted by the profile: mean %.2f\n", ar.ProfileCalls, ar.ProfileMean)
+		}
 		var acts []string
 		for a, n := range ar.Actions {
 			acts = append(acts, fmt.Sprintf("%s %d", a, n))

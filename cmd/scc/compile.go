@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/internal/atomicfile"
 	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/record"
 )
 
 // format is an output format of scc compile.
@@ -70,7 +72,7 @@ func pickFormat(flag, out string) (string, error) {
 }
 
 func compileCmd() *cobra.Command {
-	var out, fmtName, arch string
+	var out, fmtName, arch, profile string
 	cmd := &cobra.Command{
 		Use:   "compile POLICY -o OUT",
 		Short: "compile a policy to a filter (format from OUT's extension, or -f)",
@@ -99,7 +101,11 @@ nothing is written and an existing OUT is left as it was.`,
 			if err != nil {
 				return err
 			}
-			prog, err := compiler.Compile(p, compiler.Options{})
+			prof, err := readProfile(profile)
+			if err != nil {
+				return err
+			}
+			prog, err := compiler.Compile(p, compiler.Options{Profile: prof})
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
@@ -113,7 +119,30 @@ nothing is written and an existing OUT is left as it was.`,
 	cmd.Flags().StringVarP(&out, "output", "o", "", "output file, or - for stdout")
 	cmd.Flags().StringVarP(&fmtName, "format", "f", "", "output format (default: from the extension)")
 	cmd.Flags().StringVar(&arch, "arch", "", "compile for these ABIs instead of the policy's (comma-separated)")
+	cmd.Flags().StringVar(&profile, "profile", "", "order the syscall dispatch by this frequency profile (scc record --profile)")
 	return cmd
+}
+
+// readProfile reads a syscall frequency profile ("" = none) into the
+// compiler's form.
+func readProfile(path string) (compiler.Profile, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rec, err := record.ReadProfile(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	prof := compiler.Profile{}
+	for k, st := range rec.Calls {
+		prof[compiler.ProfileKey{AuditArch: k.AuditArch, Nr: k.Nr}] += st.Count
+	}
+	return prof, nil
 }
 
 func disasmCmd() *cobra.Command {
