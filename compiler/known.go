@@ -30,6 +30,42 @@ func knownValues(ops []op) bool {
 		in[to] = meet(in[to], s)
 	}
 	changed := false
+	live := liveness(ops)
+	// edge sends a jump with what it knows as far as that decides: past
+	// tests it settles (jump threading with facts), including a load and
+	// test pair when the load's value is not needed where the test leads.
+	// This is what shares a high-word test between the comparisons of an
+	// OR: a failed `hi == 0` skips every later `hi == 0`.
+	edge := func(t int, st facts) int {
+		for range 16 {
+			if t >= len(ops) || ops[t].dead {
+				break
+			}
+			a, aKnown, test := st.a, st.aKnown, t
+			if ops[t].in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS {
+				a, aKnown, test = word{off: ops[t].in.K, mask: ^uint32(0)}, true, t+1
+			}
+			if !aKnown || test >= len(ops) || ops[test].dead || !isCond(ops[test].in) || ops[test].in.Op&bpfasm.X != 0 {
+				break
+			}
+			rt, rf := branch(ops[test].in, st.rangeOf(a))
+			var u int
+			switch {
+			case rt.empty():
+				u = ops[test].f
+			case rf.empty():
+				u = ops[test].t
+			default:
+				u = -1
+			}
+			if u < 0 || (test != t && !(st.aKnown && st.a == a) && live[u]) {
+				break
+			}
+			t, changed = u, true
+		}
+		flow(t, st)
+		return t
+	}
 	for i := range ops {
 		if !reached[i] {
 			continue
@@ -58,11 +94,11 @@ func knownValues(ops []op) bool {
 			}
 			flow(i+1, st)
 		case isJA(o.in):
-			flow(o.t, st)
+			o.t = edge(o.t, st)
 		case isCond(o.in) && o.in.Op&bpfasm.X == 0:
 			if !st.aKnown {
-				flow(o.t, st)
-				flow(o.f, st)
+				o.t = edge(o.t, st)
+				o.f = edge(o.f, st)
 				break
 			}
 			rt, rf := branch(o.in, st.rangeOf(st.a))
@@ -70,14 +106,14 @@ func knownValues(ops []op) bool {
 			case rt.empty():
 				*o = op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: o.f, f: -1}
 				changed = true
-				flow(o.t, st)
+				o.t = edge(o.t, st)
 			case rf.empty():
 				*o = op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: o.t, f: -1}
 				changed = true
-				flow(o.t, st)
+				o.t = edge(o.t, st)
 			default:
-				flow(o.t, st.with(st.a, rt))
-				flow(o.f, st.with(st.a, rf))
+				o.t = edge(o.t, st.with(st.a, rt))
+				o.f = edge(o.f, st.with(st.a, rf))
 			}
 		case isRetK(o.in) || o.in.Op == bpfasm.RET|bpfasm.A:
 		default:

@@ -263,9 +263,25 @@ func mergeTails(ops []op) bool {
 // path before anything reads it (left behind when knownValues decides the
 // test they fed).
 func deadLoads(ops []op) bool {
-	// live[i]: the value of A on entry to i may be read.
-	live := make([]bool, len(ops)+1)
+	live := liveness(ops)
 	changed := false
+	for i, o := range ops {
+		if o.dead || !(o.in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS || o.in.Op == bpfasm.ALU|bpfasm.AND|bpfasm.K) {
+			continue
+		}
+		// The load or mask writes A and falls through: useless if A is
+		// dead after it.
+		if i+1 < len(ops) && !live[i+1] {
+			ops[i].dead, changed = true, true
+		}
+	}
+	return changed
+}
+
+// liveness reports for each instruction whether the value A holds on entry
+// may be read before it is overwritten.
+func liveness(ops []op) []bool {
+	live := make([]bool, len(ops)+1)
 	for i := len(ops) - 1; i >= 0; i-- {
 		o := ops[i]
 		if o.dead {
@@ -277,22 +293,15 @@ func deadLoads(ops []op) bool {
 			out = out || s >= len(ops) || live[s]
 		}
 		switch {
-		case o.in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS, o.in.Op == bpfasm.ALU|bpfasm.AND|bpfasm.K:
-			if !out {
-				ops[i].dead, changed = true, true
-				live[i] = live[i+1]
-				continue
-			}
-			live[i] = o.in.Op&0x07 == bpfasm.ALU
-		case isRetK(o.in):
+		case o.in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS, isRetK(o.in):
 			live[i] = false
 		case isJA(o.in):
 			live[i] = out
-		default: // conditional jumps read A; anything else is taken to
+		default: // tests and ALU read A; anything else is taken to
 			live[i] = true
 		}
 	}
-	return changed
+	return live
 }
 
 // copyRets replaces each ja that lands on a ret with a copy of the ret:
