@@ -29,8 +29,11 @@ fuzz:
 	  done; \
 	done
 
+# Benchmarks, and the comparison with libseccomp (needs cgo, libseccomp-dev
+# and pkg-config): writes docs/bench-table.md (see docs/performance.md).
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	SCC_BENCH_TABLE=$(CURDIR)/docs/bench-table.md $(GO) test -tags libseccomp -count=1 -run='^TestWriteTable$$' -v ./bench
+	$(GO) test -tags libseccomp -run='^$$' -bench=. -benchmem ./...
 
 generate:
 	$(GO) generate ./...
