@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/spf13/cobra"
+
+	"github.com/scc-dev/scc/bpfasm"
+	"github.com/scc-dev/scc/explore"
+	"github.com/scc-dev/scc/internal/libseccomp"
+)
+
+func init() { register(diffCmd) }
+
+func diffCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "diff A B",
+		Short: "the semantic difference between two filters (policy, Docker/OCI JSON or .bpf); exit 1 when they differ",
+		Long: `Diff compares what two filters do, not how they are written: it explores
+both programs and lists, per ABI and syscall, the calls they decide
+differently:
+
+  x86_64 read: allow → errno(EPERM) when arg0 > 2
+
+Each of A and B is a policy, a raw filter (.bpf), or a Docker/Podman profile
+or OCI config.json (.json), which is compiled with libseccomp as runc would
+on this machine. Exit status: 0 when equivalent, 1 when they differ, 2 on
+error.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var progs [2][]bpfasm.Insn
+			for i, path := range args {
+				p, err := loadAny(path, cmd.InOrStdin(), cmd.ErrOrStderr())
+				if err != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), "scc:", err)
+					return exitError{2}
+				}
+				progs[i] = p
+			}
+			ds, err := explore.Diff(progs[0], progs[1])
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "scc:", err)
+				return exitError{2}
+			}
+			for _, d := range ds {
+				fmt.Fprintln(cmd.OutOrStdout(), d)
+			}
+			if len(ds) > 0 {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+}
+
+// loadAny reads a policy, a raw filter or a container profile as a program.
+func loadAny(path string, stdin io.Reader, stderr io.Writer) ([]bpfasm.Insn, error) {
+	data, err := readSource(path, stdin)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(filepath.Ext(path), ".json") && !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		in, err := loadInput(path, nil, bytes.NewReader(data), stderr)
+		if err != nil {
+			return nil, err
+		}
+		return in.prog, nil
+	}
+	prof, err := containerProfile(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	prog, err := libseccomp.Compile(prof)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return prog, nil
+}
+
+// containerProfile reads an OCI config.json (its linux.seccomp) or a
+// Docker/Podman seccomp profile.
+func containerProfile(data []byte) (*specs.LinuxSeccomp, error) {
+	var cfg struct {
+		Linux *struct {
+			Seccomp *specs.LinuxSeccomp `json:"seccomp"`
+		} `json:"linux"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Linux != nil {
+		if cfg.Linux.Seccomp == nil {
+			return nil, fmt.Errorf("the OCI config has no linux.seccomp")
+		}
+		return cfg.Linux.Seccomp, nil
+	}
+	return libseccomp.FromDocker(data)
+}
