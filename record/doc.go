@@ -37,6 +37,7 @@
 //
 // Job control: tracees are not PTRACE_SEIZEd, so a group-stop cannot be
 // kept as a listening stop; like strace without seize, the tracee is
-// resumed. Trace waits for any child of the calling process, so a program
-// must not start other children concurrently with it.
+// resumed. Trace waits only for its own tracees (__WNOTHREAD on the
+// tracing thread), so the caller may run other child processes, and other
+// Traces, at the same time.
 package record

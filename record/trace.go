@@ -87,9 +87,9 @@ const progressEvery = 200 * time.Millisecond
 // could not be started or traced. Cancelling ctx kills every traced process
 // and returns what was seen, with Interrupted set.
 //
-// Trace waits for any child of the calling process (wait4(-1)), so it must
-// not run while other goroutines of the caller have child processes of
-// their own: their exit statuses could be consumed here.
+// Trace waits only for the processes it traces (wait4 with __WNOTHREAD on
+// its own locked thread), so other goroutines may start and wait for child
+// processes meanwhile, and several Traces may run at once.
 func Trace(ctx context.Context, o Options) (*Recording, error) {
 	if o.Path == "" {
 		return nil, errors.New("record: no program to run")
@@ -135,11 +135,10 @@ func Trace(ctx context.Context, o Options) (*Recording, error) {
 	// it: start and trace from one locked OS thread.
 	started := make(chan error, 1)
 	done := make(chan struct{})
-	go func() {
+	onCleanThread(func() {
 		defer close(done)
-		runtime.LockOSThread()
-		// Never unlocked: if tracing ends abnormally the thread may still
-		// be a tracer, so let it exit with the goroutine.
+		// The thread is never unlocked: if tracing ends abnormally it may
+		// still be a tracer, so let it exit with the goroutine.
 		proc, err := os.StartProcess(path, args, &os.ProcAttr{
 			Dir:   o.Dir,
 			Env:   env,
@@ -151,7 +150,7 @@ func Trace(ctx context.Context, o Options) (*Recording, error) {
 			return
 		}
 		t.loop(ctx, proc.Pid)
-	}()
+	})
 	err = <-started
 	for _, f := range closeAfterStart {
 		f.Close()
@@ -179,6 +178,46 @@ func Trace(ctx context.Context, o Options) (*Recording, error) {
 		o.Progress(t.progress())
 	}
 	return t.rec, nil
+}
+
+// maxThreadTries bounds the search for a thread without children.
+const maxThreadTries = 16
+
+// onCleanThread runs f in a new goroutine locked to an OS thread that has
+// no child processes. The tracer's wait4 (with __WNOTHREAD) sees this
+// thread's children as well as its tracees; a thread that earlier forked a
+// child for some other goroutine (an exec.Cmd) would make Trace reap that
+// child's status and wait for it to exit. Threads with children are held
+// locked while the next one is tried, so the runtime must use another (or
+// start a new one), then released. Without /proc/PID/task/TID/children
+// the first thread is used.
+func onCleanThread(f func()) {
+	go lockCleanThread(f, maxThreadTries)
+}
+
+// lockCleanThread locks the goroutine to its thread and runs f there if
+// the thread has no children or no tries are left; else it tries again on
+// a new goroutine, keeping this thread until f has returned.
+func lockCleanThread(f func(), tries int) {
+	runtime.LockOSThread()
+	if tries <= 1 || !hasChildren() {
+		f()
+		return
+	}
+	next := make(chan struct{})
+	go func() {
+		defer close(next)
+		lockCleanThread(f, tries-1)
+	}()
+	<-next
+	runtime.UnlockOSThread()
+}
+
+// hasChildren tells whether the calling thread has child processes
+// (zombies included); false when the kernel does not say.
+func hasChildren() bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/children", unix.Gettid()))
+	return err == nil && len(strings.TrimSpace(string(data))) > 0
 }
 
 type tracee struct {
@@ -313,9 +352,13 @@ func (t *tracer) loop(ctx context.Context, mainPid int) {
 	}
 }
 
+// wait4 waits on the tracer thread for its tracees only. __WNOTHREAD
+// leaves out the children that other threads of this process forked (an
+// exec.Cmd elsewhere in the program, another test): without it wait4(-1)
+// would reap their exit statuses and keep waiting while they live.
 func wait4(pid int, ws *unix.WaitStatus) (int, error) {
 	for {
-		p, err := unix.Wait4(pid, ws, unix.WALL, nil)
+		p, err := unix.Wait4(pid, ws, unix.WALL|unix.WNOTHREAD, nil)
 		if err != unix.EINTR {
 			return p, err
 		}

@@ -17,8 +17,7 @@ import (
 	"github.com/scc-dev/scc/syscalls"
 )
 
-// Tests in this file trace real programs; they run one at a time because
-// Trace waits for any child of the test process.
+// Tests in this file trace real programs.
 
 func needPtrace(t *testing.T) {
 	t.Helper()
@@ -249,6 +248,22 @@ func TestTraceGoProgramThreadsAndArgs(t *testing.T) {
 	policy := string(lang.Format(f))
 	mustResolve(t, []byte(policy))
 	assert.Contains(t, policy, "allow socket if (family == AF_UNIX || family == AF_INET) && ")
+}
+
+// TestTraceLeavesOtherChildrenAlone: a child the caller started itself is
+// neither waited for nor reaped by Trace, and two Traces can run at once.
+func TestTraceLeavesOtherChildrenAlone(t *testing.T) {
+	needPtrace(t)
+	other := exec.Command("sleep", "3")
+	require.NoError(t, other.Start())
+	start := time.Now()
+	done := make(chan *Recording, 1)
+	go func() { done <- trace(t, Options{Path: "/bin/true"}) }()
+	rec := trace(t, Options{Path: "sh", Args: []string{"sh", "-c", "exit 4"}})
+	assert.Equal(t, 4, rec.ExitCode)
+	assert.Equal(t, 0, (<-done).ExitCode)
+	assert.Less(t, time.Since(start), 2*time.Second, "Trace waited for the caller's own child")
+	require.NoError(t, other.Wait(), "the caller's child's status must still be there")
 }
 
 func TestTraceProgress(t *testing.T) {
