@@ -221,18 +221,41 @@ func successors(o op, i int) []int {
 	return []int{i + 1}
 }
 
-// mergeTails sends jumps to one of several identical conditional jumps
-// (same test, same targets) to the last of them, so the others can become
-// unreachable. Only forward moves are made, so the pass ends.
+// mergeTails shares identical code: two instructions that do the same
+// thing and continue at the same place (a test with the same targets, a
+// load or mask followed by the same code) are one, and every jump goes to
+// the last copy, so the others become unreachable unless something falls
+// into them. Working from the end, a parent whose children were merged is
+// itself found identical in the same sweep: whole identical subtrees, such
+// as the x86_64 and x32 trees' bodies for the same rules, collapse at once.
+// Rets are left alone: their copies are there to save a jump.
 func mergeTails(ops []op) bool {
 	type key struct {
 		in   bpfasm.Insn
 		t, f int
 	}
-	last := map[key]int{}
-	for i, o := range ops {
-		if isCond(o.in) && !o.dead {
-			last[key{o.in, o.t, o.f}] = i
+	canon := make([]int, len(ops)+1)
+	canon[len(ops)] = len(ops)
+	seen := map[key]int{}
+	for i := len(ops) - 1; i >= 0; i-- {
+		canon[i] = i
+		o := ops[i]
+		var k key
+		switch {
+		case o.dead:
+			canon[i] = canon[i+1]
+			continue
+		case isCond(o.in):
+			k = key{o.in, canon[o.t], canon[o.f]}
+		case o.in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS, o.in.Op == bpfasm.ALU|bpfasm.AND|bpfasm.K:
+			k = key{o.in, canon[i+1], -1}
+		default:
+			continue
+		}
+		if j, ok := seen[k]; ok {
+			canon[i] = j
+		} else {
+			seen[k] = i
 		}
 	}
 	changed := false
@@ -241,19 +264,15 @@ func mergeTails(ops []op) bool {
 		if o.dead || !(isJA(o.in) || isCond(o.in)) {
 			continue
 		}
-		retarget := func(t int) int {
-			if t >= len(ops) || !isCond(ops[t].in) {
-				return t
-			}
-			if l, ok := last[key{ops[t].in, ops[t].t, ops[t].f}]; ok && l > t && l > i {
-				changed = true
-				return l
-			}
-			return t
+		// Targets only move forward (a copy is merged into a later one),
+		// so the pass ends and jumps stay forward.
+		if t := canon[o.t]; t != o.t && t > i {
+			o.t, changed = t, true
 		}
-		o.t = retarget(o.t)
 		if isCond(o.in) {
-			o.f = retarget(o.f)
+			if f := canon[o.f]; f != o.f && f > i {
+				o.f, changed = f, true
+			}
 		}
 	}
 	return changed
