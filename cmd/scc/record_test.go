@@ -534,3 +534,22 @@ func TestRecordedPolicyParses(t *testing.T) {
 	assert.Equal(t, src, string(lang.Format(f)))
 	assert.Contains(t, src, "needed by the container runtime (docker)")
 }
+
+func TestProgressLine(t *testing.T) {
+	var log bytes.Buffer
+	p := newProgressLine(&log)
+	require.False(t, p.terminal, "a buffer is not a terminal")
+	p.update(record.Progress{Syscalls: 1, Distinct: 1, Newest: []string{"execve"}})
+	p.update(record.Progress{Syscalls: 50, Distinct: 9, Newest: []string{"openat", "read"}})
+	p.finish()
+	assert.Equal(t, "scc record: 1 syscall, 1 distinct; new: execve\n"+
+		"scc record: 50 syscalls, 9 distinct; new: openat, read\n", log.String(),
+		"a log gets the first line and the final count, not every update")
+
+	var term bytes.Buffer
+	p = &progressLine{w: &term, terminal: true}
+	p.update(record.Progress{Syscalls: 1, Distinct: 1})
+	p.update(record.Progress{Syscalls: 2, Distinct: 2})
+	p.finish()
+	assert.Equal(t, "\rscc record: 1 syscall, 1 distinct\x1b[K\rscc record: 2 syscalls, 2 distinct\x1b[K\n", term.String())
+}
