@@ -395,16 +395,22 @@ func (d *decompiler) unify(name string, lists map[string][]rule, nrs map[string]
 	if same {
 		return lists[abis[0].Name]
 	}
-	own := map[string]string{}
-	for _, a := range abis {
-		own[a.Name] = d.resolveOn(name, lists[a.Name], a, nrs[a.Name])
+	own := func(a *syscalls.Arch) string { return d.resolveOn(name, lists[a.Name], a, nrs[a.Name]) }
+	// Resolving keeps the rules and their actions in order, so lists with
+	// different action sequences cannot mean the same; skip resolving them.
+	actions := func(rs []rule) string {
+		var b strings.Builder
+		for _, r := range rs {
+			fmt.Fprintf(&b, "%x/%v ", uint32(r.action), r.cond == nil)
+		}
+		return b.String()
 	}
 	// The lists may differ only in constants whose values differ by ABI
 	// (O_DIRECTORY): then one list with constant names serves all.
 	if named, ok := symbolize(lists, abis); ok {
 		fits := true
 		for _, a := range abis {
-			if d.resolveOn(name, named, a, nrs[a.Name]) != own[a.Name] {
+			if d.resolveOn(name, named, a, nrs[a.Name]) != own(a) {
 				fits = false
 			}
 		}
@@ -417,7 +423,7 @@ func (d *decompiler) unify(name string, lists map[string][]rule, nrs map[string]
 	for ci, c := range abis {
 		var miss []*syscalls.Arch
 		for _, a := range abis {
-			if d.resolveOn(name, lists[c.Name], a, nrs[a.Name]) != own[a.Name] {
+			if actions(lists[c.Name]) != actions(lists[a.Name]) || d.resolveOn(name, lists[c.Name], a, nrs[a.Name]) != own(a) {
 				miss = append(miss, a)
 			}
 		}

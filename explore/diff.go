@@ -42,8 +42,11 @@ func Diff(a, b []bpfasm.Insn) ([]Difference, error) {
 	if err != nil {
 		return nil, fmt.Errorf("second filter: %w", err)
 	}
-	return DiffPaths(pa, pb), nil
+	return DiffPaths(pa, pb)
 }
+
+// MaxPairs bounds Diff's work: the number of path pairs it intersects.
+const MaxPairs = 1 << 24
 
 type diffKey struct {
 	abi  int // index in syscalls.Arches(), or len for foreign arches
@@ -53,7 +56,10 @@ type diffKey struct {
 }
 
 // DiffPaths is Diff on explored paths.
-func DiffPaths(pa, pb []Path) []Difference {
+func DiffPaths(pa, pb []Path) ([]Difference, error) {
+	if n := len(pa) * len(pb); n > MaxPairs {
+		return nil, fmt.Errorf("explore: %d × %d paths is more than %d pairs to compare", len(pa), len(pb), MaxPairs)
+	}
 	var regions []Path // Action unused; actions kept alongside
 	var acts [][2]policy.Action
 	for i := range pa {
@@ -138,7 +144,7 @@ func DiffPaths(pa, pb []Path) []Difference {
 		line[lk] = len(out)
 		out = append(out, d)
 	}
-	return shorten(out)
+	return shorten(out), nil
 }
 
 // shorten writes a line that covers most of an ABI's syscalls as "every

@@ -22,7 +22,7 @@ import (
 
 // MaxPaths bounds the exploration: a program whose tests are independent
 // of each other can have exponentially many paths.
-const MaxPaths = 1 << 16
+const MaxPaths = 1 << 14
 
 // splitLimit is how many values a word may still take for the explorer to
 // split a path on them when it cannot track arithmetic on the word.
