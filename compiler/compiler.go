@@ -14,6 +14,11 @@
 // them from arch and number alone. x32 numbers (bit 0x40000000 under
 // AUDIT_ARCH_X86_64) are a range of the x86_64 tree: they go to the x32
 // filter when x32 is a target, else to the bad-arch action.
+//
+// The search tree is the minimum-expected-cost tree over the ranges
+// (tree.go), weighted uniformly or by a frequency profile; the program then
+// goes through peephole passes run to a fixed point (optimize.go, known.go).
+// docs/performance.md describes both and the figures.
 package compiler
 
 import (
