@@ -148,11 +148,11 @@ test read(0, 0, 1) => allow
 }
 
 // The examples are checked as users would see them; the warnings on them
-// are expected and documented: two are deny-lists by design, and nginx's
-// kill rule has a real gap through tgkill.
+// are expected and documented: two are deny-lists by design; the nginx
+// allowlist passes --strict (its signals are restricted on kill and tgkill).
 func TestExamples(t *testing.T) {
 	want := map[string][]lint.Kind{
-		"nginx.pol":    {lint.SiblingGap},
+		"nginx.pol":    nil,
 		"nofork.pol":   {lint.DefaultAllow},
 		"readonly.pol": {lint.DefaultAllow},
 	}
