@@ -22,8 +22,10 @@
 package compiler
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/scc-dev/scc/bpfasm"
@@ -61,7 +63,8 @@ func Lower(p *policy.Policy, opts Options) (*bpfasm.Program, error) {
 	if len(p.Filters) == 0 {
 		return nil, fmt.Errorf("the policy has no target architecture")
 	}
-	g := &gen{p: p, opts: opts, prog: &bpfasm.Program{}, bodies: map[string]string{}, rets: map[policy.Action]bool{}}
+	g := &gen{p: p, opts: opts, prog: &bpfasm.Program{}, bodies: map[string]string{}, rets: map[policy.Action]string{},
+		allowRet: retLabel(policy.Allow), logRet: retLabel(policy.Log)}
 	g.archDispatch()
 	// Bodies come after every tree, so that ABIs with identical rules for
 	// a syscall share one body and every jump to it goes forward.
@@ -79,10 +82,13 @@ type gen struct {
 	p      *policy.Policy
 	opts   Options
 	prog   *bpfasm.Program
-	bodies map[string]string // body key → label, so identical rule chains are emitted once
-	rets   map[policy.Action]bool
+	bodies map[string]string        // body key → label, so identical rule chains are emitted once
+	rets   map[policy.Action]string // the actions returned, with their labels
 	queue  []pendingBody
 	labels int
+	key    []byte // scratch for bodyKey
+
+	allowRet, logRet string // labels of the rets that let a call through
 }
 
 type pendingBody struct {
@@ -92,7 +98,7 @@ type pendingBody struct {
 
 func (g *gen) newLabel(kind string) string {
 	g.labels++
-	return fmt.Sprintf("%s.%d", kind, g.labels)
+	return kind + "." + strconv.Itoa(g.labels)
 }
 
 func (g *gen) emit(i ...bpfasm.Instr) { g.prog.Emit(i...) }
@@ -107,8 +113,12 @@ func load(off uint32) bpfasm.Instr { return stmt(bpfasm.LD|bpfasm.W|bpfasm.ABS, 
 
 // ret returns the label of the shared `ret a`.
 func (g *gen) ret(a policy.Action) string {
-	g.rets[a] = true
-	return retLabel(a)
+	l, ok := g.rets[a]
+	if !ok {
+		l = retLabel(a)
+		g.rets[a] = l
+	}
+	return l
 }
 
 func retLabel(a policy.Action) string {
@@ -127,7 +137,7 @@ func (g *gen) emitRets() {
 	}
 	sort.Slice(acts, func(i, j int) bool { return acts[i] < acts[j] })
 	for _, a := range acts {
-		g.prog.Mark(retLabel(a))
+		g.prog.Mark(g.rets[a])
 		g.emit(stmt(bpfasm.RET|bpfasm.K, uint32(a)))
 	}
 }
@@ -246,12 +256,12 @@ func (g *gen) syscallOutcome(s *policy.Syscall) outcome {
 	if a, ok := argFree(s, g.p.Default); ok {
 		return g.ret(a)
 	}
-	key := bodyKey(s, g.p.Default)
-	if l, ok := g.bodies[key]; ok {
+	g.key = bodyKey(g.key[:0], s, g.p.Default)
+	if l, ok := g.bodies[string(g.key)]; ok {
 		return l
 	}
 	l := g.newLabel("sys." + s.Name)
-	g.bodies[key] = l
+	g.bodies[string(g.key)] = l
 	g.queue = append(g.queue, pendingBody{l, s})
 	return l
 }
@@ -277,17 +287,50 @@ func argFree(s *policy.Syscall, def policy.Action) (policy.Action, bool) {
 	return end, true
 }
 
-func bodyKey(s *policy.Syscall, def policy.Action) string {
-	var b strings.Builder
+// bodyKey appends to b a key that two syscalls share exactly when their
+// rules (and the default they fall through to) are the same: a compact
+// binary form of the rules, cheaper to build than their text.
+func bodyKey(b []byte, s *policy.Syscall, def policy.Action) []byte {
 	for _, r := range s.Rules {
 		if r.Cond == nil {
-			fmt.Fprintf(&b, "always:%08x;", uint32(r.Action))
-			return b.String()
+			b = append(b, 'A')
+			return binary.LittleEndian.AppendUint32(b, uint32(r.Action))
 		}
-		fmt.Fprintf(&b, "%s:%08x;", r.Cond, uint32(r.Action))
+		b = append(b, 'R')
+		b = exprKey(b, r.Cond)
+		b = binary.LittleEndian.AppendUint32(b, uint32(r.Action))
 	}
-	fmt.Fprintf(&b, "default:%08x", uint32(def))
-	return b.String()
+	b = append(b, 'D')
+	return binary.LittleEndian.AppendUint32(b, uint32(def))
+}
+
+// exprKey appends e in prefix form: every node starts with its kind and
+// has a fixed number of fixed-size fields or children, so the form reads
+// back one way only.
+func exprKey(b []byte, e policy.Expr) []byte {
+	switch e := e.(type) {
+	case *policy.Cmp:
+		b = append(b, 'c', byte(e.Op))
+		b = binary.LittleEndian.AppendUint64(b, uint64(e.Arg))
+		b = binary.LittleEndian.AppendUint64(b, e.Mask)
+		return binary.LittleEndian.AppendUint64(b, e.Value)
+	case *policy.And:
+		return exprKey(exprKey(append(b, '&'), e.X), e.Y)
+	case *policy.Or:
+		return exprKey(exprKey(append(b, '|'), e.X), e.Y)
+	case *policy.Not:
+		return exprKey(append(b, '!'), e.X)
+	case policy.Bool:
+		if e {
+			return append(b, 'T')
+		}
+		return append(b, 'F')
+	}
+	// Not an expression the compiler knows: cond reports it.
+	s := e.String()
+	b = append(b, '?')
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
 }
 
 // body emits a syscall's rules in order; the last falls through to the
@@ -390,5 +433,5 @@ func (g *gen) loadMasked(off, mask uint32) {
 // denied reports whether an outcome is a ret of anything but allow (or
 // log, which lets the call through too).
 func (g *gen) denied(o outcome) bool {
-	return strings.HasPrefix(o, "ret.") && o != retLabel(policy.Allow) && o != retLabel(policy.Log)
+	return strings.HasPrefix(o, "ret.") && o != g.allowRet && o != g.logRet
 }

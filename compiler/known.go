@@ -161,6 +161,11 @@ func (s facts) rangeOf(w word) interval {
 }
 
 func (s facts) with(w word, r interval) facts {
+	for _, k := range s.ws {
+		if k.w == w && k.r == r {
+			return s // nothing new: keep sharing the slice
+		}
+	}
 	ws := make([]known, len(s.ws), len(s.ws)+1)
 	copy(ws, s.ws)
 	s.ws = ws
@@ -177,6 +182,10 @@ func (s facts) with(w word, r interval) facts {
 // meet is what holds on both paths.
 func meet(a, b facts) facts {
 	out := facts{a: a.a, aKnown: a.aKnown && b.aKnown && a.a == b.a}
+	if sameKnown(a.ws, b.ws) {
+		out.ws = a.ws // the common case of paths that learnt the same
+		return out
+	}
 	for _, k := range a.ws {
 		for _, l := range b.ws {
 			if k.w == l.w {
@@ -185,6 +194,18 @@ func meet(a, b facts) facts {
 		}
 	}
 	return out
+}
+
+func sameKnown(a, b []known) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // branch splits the values r of A into those taking the jump's true and

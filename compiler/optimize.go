@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/scc-dev/scc/bpfasm"
 )
@@ -87,9 +88,15 @@ func fromProgram(p *bpfasm.Program) ([]op, error) {
 }
 
 func toProgram(ops []op) *bpfasm.Program {
-	p := &bpfasm.Program{}
-	label := func(i int) string { return fmt.Sprintf("L%d", i) }
-	used := map[int]bool{}
+	p := &bpfasm.Program{Insns: make([]bpfasm.Instr, 0, len(ops)), Labels: make(map[string]int, len(ops)/2)}
+	labels := make([]string, len(ops)+1)
+	label := func(i int) string {
+		if labels[i] == "" {
+			labels[i] = "L" + strconv.Itoa(i)
+		}
+		return labels[i]
+	}
+	used := make([]bool, len(ops)+1)
 	for _, o := range ops {
 		if isJA(o.in) || isCond(o.in) {
 			used[o.t] = true
@@ -236,7 +243,7 @@ func mergeTails(ops []op) bool {
 	}
 	canon := make([]int, len(ops)+1)
 	canon[len(ops)] = len(ops)
-	seen := map[key]int{}
+	seen := make(map[key]int, len(ops))
 	for i := len(ops) - 1; i >= 0; i-- {
 		canon[i] = i
 		o := ops[i]

@@ -31,15 +31,60 @@ type dispatch struct {
 	w     []float64 // weight of each span
 	pre   []float64 // prefix sums of w
 	n     int
+	// outs numbers the spans' outcomes, so that the planner compares
+	// integers rather than labels.
+	outs []int32
 	// Tables over intervals i..j, flattened at i*n+j: one allocation
 	// each, since Docker's profile has a few hundred spans per arch.
-	cost  []float32
-	split []int16         // best split of i..j; -1: chain (spans per tree are bounded by the syscall tables, a few thousand at most)
-	chain map[int32][]int // the jeq order of the intervals that chain
+	cost []float32
+	// best is the best split of i..j ignoring chains (what Knuth's bound
+	// needs); it is the split the tree takes unless the interval chains.
+	// Spans per tree are bounded by the syscall tables, a few thousand at
+	// most.
+	best []int16
+	// chains holds, for the short intervals that chain, the jeq order:
+	// only intervals of at most chainSpans spans can, so the table is
+	// n*chainSpans, indexed by i*chainSpans + j-i.
+	chains []chainOrder
+}
+
+// chainSpans is the most spans a chain can cover: maxChain singletons
+// and the maxChain+1 runs of the other outcome around them.
+const chainSpans = 2*maxChain + 1
+
+// chainOrder is the jeq order of a chain; n == 0: the interval does not
+// chain.
+type chainOrder struct {
+	n     int8
+	picks [maxChain]int16
 }
 
 func (d *dispatch) weight(i, j int) float64 { return d.pre[j+1] - d.pre[i] }
-func (d *dispatch) at(i, j int) int32       { return int32(i*d.n + j) }
+func (d *dispatch) at(i, j int) int         { return i*d.n + j }
+
+// splitAt is the first span of the right half of i..j's test, or -1 when
+// i..j is a chain of jeqs.
+func (d *dispatch) splitAt(i, j int) int {
+	if j-i < chainSpans && d.chains[i*chainSpans+j-i].n > 0 {
+		return -1
+	}
+	return int(d.best[d.at(i, j)])
+}
+
+// chainAt is the jeq order of a chained interval (spans, heaviest first).
+func (d *dispatch) chainAt(i, j int) []int {
+	if j-i >= chainSpans {
+		return nil
+	}
+	c := d.chains[i*chainSpans+j-i]
+	out := make([]int, c.n)
+	for k := range out {
+		out[k] = int(c.picks[k])
+	}
+	return out
+}
+
+func (d *dispatch) costOf(i, j int) float64 { return float64(d.cost[d.at(i, j)]) }
 
 // planTree fills the cost tables. With knuth, the best split point is
 // searched between the best splits of i..j-1 and i+1..j (Knuth's bound for
@@ -47,38 +92,45 @@ func (d *dispatch) at(i, j int) int32       { return int32(i*d.n + j) }
 // compares it with the cubic search.
 func planTree(spans []span, w []float64, knuth bool) *dispatch {
 	n := len(spans)
-	d := &dispatch{spans: spans, w: w, pre: make([]float64, n+1), n: n,
-		cost: make([]float32, n*n), split: make([]int16, n*n), chain: map[int32][]int{}}
+	d := &dispatch{spans: spans, w: w, pre: make([]float64, n+1), n: n, outs: make([]int32, n),
+		cost: make([]float32, n*n), best: make([]int16, n*n), chains: make([]chainOrder, n*chainSpans)}
 	for i, x := range w {
 		d.pre[i+1] = d.pre[i] + x
 	}
-	best := make([]int16, n*n) // best split ignoring chains, for Knuth's bound
+	ids := make(map[outcome]int32)
+	for i, s := range spans {
+		id, ok := ids[s.out]
+		if !ok {
+			id = int32(len(ids))
+			ids[s.out] = id
+		}
+		d.outs[i] = id
+	}
 	for i := range n {
-		best[d.at(i, i)] = int16(i)
+		d.best[d.at(i, i)] = int16(i)
 	}
 	for length := 2; length <= n; length++ {
 		for i := 0; i+length-1 < n; i++ {
 			j := i + length - 1
 			lo, hi := i+1, j
 			if knuth && length > 2 {
-				lo, hi = max(int(best[d.at(i, j-1)]), i+1), min(int(best[d.at(i+1, j)]), j)
+				lo, hi = max(int(d.best[d.at(i, j-1)]), i+1), min(int(d.best[d.at(i+1, j)]), j)
 			}
-			bc, bm := float32(-1), -1
-			for m := lo; m <= hi; m++ {
-				c := d.cost[d.at(i, m-1)] + d.cost[d.at(m, j)]
-				if bm < 0 || c < bc {
+			// cost[i][m-1] walks a row, cost[m][j] a column.
+			row, col := d.cost[d.at(i, 0):], d.cost[j:]
+			bc, bm := row[lo-1]+col[lo*n], lo
+			for m := lo + 1; m <= hi; m++ {
+				if c := row[m-1] + col[m*n]; c < bc {
 					bc, bm = c, m
 				}
 			}
 			at := d.at(i, j)
-			best[at] = int16(bm)
+			d.best[at] = int16(bm)
 			total := bc + float32(d.weight(i, j))
-			d.split[at] = int16(bm)
-			if length <= 2*maxChain+1 {
+			if length <= chainSpans {
 				if c, order, ok := d.chainCost(i, j); ok && float32(c) < total {
 					total = float32(c)
-					d.split[at] = -1
-					d.chain[at] = order
+					d.chains[i*chainSpans+j-i] = order
 				}
 			}
 			d.cost[at] = total
@@ -88,29 +140,43 @@ func planTree(spans []span, w []float64, knuth bool) *dispatch {
 }
 
 // chainCost prices a row of jeqs over i..j, if the interval has that shape.
-func (d *dispatch) chainCost(i, j int) (float64, []int, bool) {
+func (d *dispatch) chainCost(i, j int) (float64, chainOrder, bool) {
 	bestCost, found := 0.0, false
-	var bestOrder []int
-	for _, o := range []outcome{d.spans[i].out, d.spans[i+1].out} {
-		var picks []int
-		ok := true
-		for k := i; k <= j && ok; k++ {
-			if d.spans[k].out != o {
-				ok = d.spans[k].lo == d.spans[k].hi && len(picks) < maxChain
-				picks = append(picks, k)
-			}
+	var bestOrder chainOrder
+	for try, o := range [2]int32{d.outs[i], d.outs[i+1]} {
+		if try == 1 && o == d.outs[i] {
+			break // the same outcome again: the same chain
 		}
-		if !ok || len(picks) == 0 {
+		var picks chainOrder
+		ok := true
+		for k := i; k <= j; k++ {
+			if d.outs[k] == o {
+				continue
+			}
+			if d.spans[k].lo != d.spans[k].hi || int(picks.n) == maxChain {
+				ok = false
+				break
+			}
+			// Insert by weight, heaviest first; equal weights keep
+			// their order (a stable sort).
+			p := int(picks.n)
+			for p > 0 && d.w[picks.picks[p-1]] < d.w[k] {
+				picks.picks[p] = picks.picks[p-1]
+				p--
+			}
+			picks.picks[p] = int16(k)
+			picks.n++
+		}
+		if !ok || picks.n == 0 {
 			continue
 		}
-		sort.SliceStable(picks, func(a, b int) bool { return d.w[picks[a]] > d.w[picks[b]] })
 		rest := d.weight(i, j)
 		var c float64
-		for n, k := range picks {
+		for n, k := range picks.picks[:picks.n] {
 			c += d.w[k] * float64(n+1)
 			rest -= d.w[k]
 		}
-		c += rest * float64(len(picks))
+		c += rest * float64(picks.n)
 		if !found || c < bestCost {
 			bestCost, bestOrder, found = c, picks, true
 		}
@@ -125,7 +191,7 @@ func (g *gen) emitTree(d *dispatch, i, j int) {
 		g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, d.spans[i].out, ""))
 		return
 	}
-	if m := int(d.split[d.at(i, j)]); m >= 0 {
+	if m := d.splitAt(i, j); m >= 0 {
 		left, right := g.subtree(d, i, m-1), g.subtree(d, m, j)
 		g.emit(jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, d.spans[m].lo, right.label, left.label))
 		for _, s := range []subtree{left, right} {
@@ -136,7 +202,7 @@ func (g *gen) emitTree(d *dispatch, i, j int) {
 		}
 		return
 	}
-	picks := d.chain[d.at(i, j)]
+	picks := d.chainAt(i, j)
 	var rest outcome
 	for k := i; k <= j; k++ {
 		if !contains(picks, k) {

@@ -13,7 +13,7 @@ import (
 // Knuth's bound.
 func bruteCost(spans []span, w []float64) float64 {
 	d := planTree(spans, w, false)
-	return float64(d.cost[d.at(0, len(spans)-1)])
+	return d.costOf(0, len(spans)-1)
 }
 
 // treeCost walks the planned tree and adds up, for every span, its weight
@@ -23,10 +23,10 @@ func treeCost(d *dispatch, i, j int, depth float64) float64 {
 	if i == j {
 		return d.w[i] * depth
 	}
-	if m := int(d.split[d.at(i, j)]); m >= 0 {
+	if m := d.splitAt(i, j); m >= 0 {
 		return treeCost(d, i, m-1, depth+1) + treeCost(d, m, j, depth+1)
 	}
-	picks := d.chain[d.at(i, j)]
+	picks := d.chainAt(i, j)
 	var c float64
 	for k := i; k <= j; k++ {
 		pos := float64(len(picks))
@@ -71,7 +71,7 @@ func TestTreeIsOptimal(t *testing.T) {
 	for trial := 0; trial < 300; trial++ {
 		spans, w := randomSpans(r, 2+r.IntN(40))
 		d := planTree(spans, w, true)
-		got := float64(d.cost[d.at(0, len(spans)-1)])
+		got := d.costOf(0, len(spans)-1)
 		require.InEpsilon(t, treeCost(d, 0, len(spans)-1, 0), got, 1e-5)
 		want := bruteCost(spans, w)
 		require.GreaterOrEqual(t, got, want*(1-1e-5), "the quadratic plan cannot beat the exhaustive one")
@@ -104,7 +104,7 @@ func TestTreeShapes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := planTree(tc.spans, tc.w, true)
-			require.InDelta(t, tc.cost, float64(d.cost[d.at(0, len(tc.spans)-1)]), 1e-4)
+			require.InDelta(t, tc.cost, d.costOf(0, len(tc.spans)-1), 1e-4)
 		})
 	}
 }
