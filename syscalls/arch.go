@@ -8,6 +8,7 @@ package syscalls
 import (
 	"runtime"
 	"sort"
+	"sync"
 )
 
 // Audit arch values (linux/audit.h): EM_* machine | __AUDIT_ARCH_64BIT |
@@ -32,8 +33,8 @@ type Arch struct {
 	WordBits  int  // 64, or 32 where every argument is 32 bits wide
 	GoArch    string
 
-	table  *table // syscall numbers, generated
-	consts map[string]uint64
+	tableOnce sync.Once
+	tab       *table // syscall numbers, generated; see table()
 }
 
 var arches = []*Arch{
@@ -133,8 +134,12 @@ type table struct {
 }
 
 func newTable(entries []Syscall) *table {
-	t := &table{byNr: append([]Syscall(nil), entries...), byName: make(map[string]uint32, len(entries))}
-	sort.Slice(t.byNr, func(i, j int) bool { return t.byNr[i].Nr < t.byNr[j].Nr })
+	t := &table{byNr: entries, byName: make(map[string]uint32, len(entries))}
+	less := func(i, j int) bool { return t.byNr[i].Nr < t.byNr[j].Nr }
+	if !sort.SliceIsSorted(t.byNr, less) { // generated sorted: no copy needed
+		t.byNr = append([]Syscall(nil), entries...)
+		sort.Slice(t.byNr, less)
+	}
 	for _, s := range t.byNr {
 		t.byName[s.Name] = s.Nr
 	}

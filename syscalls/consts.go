@@ -4,7 +4,10 @@ package syscalls
 // as it is defined on this ABI. Values that are negative in C (AT_FDCWD) are
 // returned sign-extended to 64 bits.
 func (a *Arch) Const(name string) (uint64, bool) {
-	v, ok := a.consts[name]
+	if v, ok := archConsts[a.GoArch][name]; ok {
+		return v, true // the ABI's own value wins over the shared one
+	}
+	v, ok := commonConsts[name]
 	return v, ok
 }
 

@@ -1,6 +1,9 @@
 package syscalls
 
-import "sort"
+import (
+	"sort"
+	"sync"
+)
 
 // kparam is a generated signature entry; see Param.
 type kparam struct {
@@ -10,38 +13,46 @@ type kparam struct {
 	wide      bool // 64 bits on every ABI (loff_t, u64)
 }
 
-var (
-	allSyscallNames []string
-	allConstNames   []string
-)
+// The generated tables are wired into the ABIs on first use, one ABI at a
+// time: a program that compiles for x86_64 never pays for the arm table,
+// and nothing is done at start-up (scc's start-up time is part of its
+// compile time). Constants are not copied per ABI at all: Const looks in
+// the ABI's own constants, then in the shared ones.
 
-// init wires the generated tables into the hand-written ABI list.
-func init() {
-	syscallSet := map[string]bool{}
-	constSet := map[string]bool{}
-	for _, a := range arches {
+// table returns the ABI's syscall table, building it on first use.
+func (a *Arch) table() *table {
+	a.tableOnce.Do(func() {
 		entries, ok := generatedTables[a.Name]
 		if !ok {
 			panic("syscalls: no generated table for " + a.Name) // go generate is out of date
 		}
-		a.table = newTable(entries)
-		for _, s := range entries {
-			syscallSet[s.Name] = true
-		}
-		a.consts = make(map[string]uint64, len(commonConsts)+len(archConsts[a.GoArch]))
-		for n, v := range commonConsts {
-			a.consts[n] = v
-		}
-		for n, v := range archConsts[a.GoArch] {
-			a.consts[n] = v
-		}
-		for n := range a.consts {
-			constSet[n] = true
+		a.tab = newTable(entries)
+	})
+	return a.tab
+}
+
+var allSyscallNames = sync.OnceValue(func() []string {
+	set := map[string]bool{}
+	for _, a := range arches {
+		for _, s := range a.table().byNr {
+			set[s.Name] = true
 		}
 	}
-	allSyscallNames = sortedKeys(syscallSet)
-	allConstNames = sortedKeys(constSet)
-}
+	return sortedKeys(set)
+})
+
+var allConstNames = sync.OnceValue(func() []string {
+	set := make(map[string]bool, len(commonConsts))
+	for n := range commonConsts {
+		set[n] = true
+	}
+	for _, a := range arches {
+		for n := range archConsts[a.GoArch] {
+			set[n] = true
+		}
+	}
+	return sortedKeys(set)
+})
 
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
@@ -55,13 +66,13 @@ func sortedKeys(m map[string]bool) []string {
 // Nr returns a syscall's number as seccomp_data.nr carries it on this ABI
 // (x32 numbers include X32Bit).
 func (a *Arch) Nr(name string) (uint32, bool) {
-	nr, ok := a.table.byName[name]
+	nr, ok := a.table().byName[name]
 	return nr, ok
 }
 
 // SyscallName names a syscall number of this ABI.
 func (a *Arch) SyscallName(nr uint32) (string, bool) {
-	s := a.table.byNr
+	s := a.table().byNr
 	i := sort.Search(len(s), func(i int) bool { return s[i].Nr >= nr })
 	if i < len(s) && s[i].Nr == nr {
 		return s[i].Name, true
@@ -71,18 +82,19 @@ func (a *Arch) SyscallName(nr uint32) (string, bool) {
 
 // Syscalls returns this ABI's table sorted by number. The slice is a copy.
 func (a *Arch) Syscalls() []Syscall {
-	return append([]Syscall(nil), a.table.byNr...)
+	return append([]Syscall(nil), a.table().byNr...)
 }
 
 // MaxNr is the largest syscall number of this ABI.
 func (a *Arch) MaxNr() uint32 {
-	return a.table.byNr[len(a.table.byNr)-1].Nr
+	byNr := a.table().byNr
+	return byNr[len(byNr)-1].Nr
 }
 
 // AllSyscallNames is the sorted union of every ABI's syscall names, for
 // "did you mean" hints. Callers must not modify it.
-func AllSyscallNames() []string { return allSyscallNames }
+func AllSyscallNames() []string { return allSyscallNames() }
 
 // ConstNames is the sorted union of every ABI's constant names (errno and
 // signal names included). Callers must not modify it.
-func ConstNames() []string { return allConstNames }
+func ConstNames() []string { return allConstNames() }
