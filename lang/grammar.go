@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"sync"
+
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -34,11 +36,34 @@ var lexDef = lexer.MustSimple(lexRules)
 // stmtParser parses one statement; Parse calls it until the input ends,
 // which tells it where each statement starts (for comments and for
 // reporting the statement a syntax error is in).
-var stmtParser = participle.MustBuild[gStmt](
-	participle.Lexer(lexDef),
-	participle.Elide("Comment", "Whitespace"),
-	participle.UseLookahead(2),
-)
+var stmtParser = lazyParser[gStmt]()
+
+// lazyParser builds a participle parser for G on first use. Building one
+// walks the grammar by reflection and takes about a millisecond for the
+// statement grammar; a process that never parses (scc version, scc disasm)
+// or never needs that grammar should not pay for it at start-up.
+func lazyParser[G any]() *parser[G] {
+	return &parser[G]{build: sync.OnceValue(func() *participle.Parser[G] {
+		return participle.MustBuild[G](
+			participle.Lexer(lexDef),
+			participle.Elide("Comment", "Whitespace"),
+			participle.UseLookahead(2),
+		)
+	})}
+}
+
+// parser is a participle parser built on first use (see lazyParser).
+type parser[G any] struct {
+	build func() *participle.Parser[G]
+}
+
+func (p *parser[G]) ParseFromLexer(lex *lexer.PeekingLexer, opts ...participle.ParseOption) (*G, error) {
+	return p.build().ParseFromLexer(lex, opts...)
+}
+
+func (p *parser[G]) ParseString(filename, src string, opts ...participle.ParseOption) (*G, error) {
+	return p.build().ParseString(filename, src, opts...)
+}
 
 // gStmt is one statement. Keywords are matched by value, so they are
 // reserved only at the start of a statement: a syscall may be called kill.
