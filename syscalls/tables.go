@@ -43,12 +43,12 @@ var allSyscallNames = sync.OnceValue(func() []string {
 
 var allConstNames = sync.OnceValue(func() []string {
 	set := make(map[string]bool, len(commonConsts))
-	for n := range commonConsts {
-		set[n] = true
+	for _, c := range commonConsts {
+		set[c.name] = true
 	}
 	for _, a := range arches {
-		for n := range archConsts[a.GoArch] {
-			set[n] = true
+		for _, c := range archConsts[a.GoArch] {
+			set[c.name] = true
 		}
 	}
 	return sortedKeys(set)

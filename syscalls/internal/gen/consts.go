@@ -277,9 +277,11 @@ func emitConsts(t constTablesT, xsysVersion string) []byte {
 		"(commonConsts) and unix/{zerrors,ztypes}_linux_<goarch>.go (archConsts).",
 		"Negative values are sign-extended to 64 bits.",
 	)
-	b.WriteString("var commonConsts = map[string]uint64{\n")
+	// Sorted slices rather than maps: a slice of constants is laid out by
+	// the linker, while a map literal is built by code at every start-up.
+	b.WriteString("// commonConsts is sorted by name.\nvar commonConsts = []constEntry{\n")
 	writeConstSet(&b, t.common)
-	b.WriteString("}\n\n// archConsts is keyed by GOARCH; x32 uses amd64.\nvar archConsts = map[string]map[string]uint64{\n")
+	b.WriteString("}\n\n// archConsts is keyed by GOARCH (x32 uses amd64), each sorted by name.\nvar archConsts = map[string][]constEntry{\n")
 	var goarches []string
 	for g := range t.arch {
 		goarches = append(goarches, g)
@@ -301,7 +303,7 @@ func writeConstSet(b *bytes.Buffer, s constSet) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(b, "%q: %#x,\n", n, s[n])
+		fmt.Fprintf(b, "{%q, %#x},\n", n, s[n])
 	}
 }
 
