@@ -1,5 +1,7 @@
 package syscalls
 
+import "sort"
+
 // Param is one syscall parameter.
 type Param struct {
 	Name string // as the kernel names it: dfd, filename, flags ...
@@ -54,7 +56,7 @@ func (a *Arch) Params(syscall string) ([]Param, bool) {
 			bits = min(bits, 32)
 		}
 		out = append(out, Param{Name: p.name, Type: p.typ, Bits: bits, Pointer: p.pointer,
-			Aliases: append([]string(nil), aliases[p.name]...)})
+			Aliases: append([]string(nil), aliasesOf(aliases, p.name)...)})
 	}
 	return out, true
 }
@@ -92,21 +94,51 @@ func SignatureKernel() string { return signatureKernel }
 func ManPagesRelease() string { return manPagesRelease }
 
 // kernelParams returns the kernel parameters serving a table name on this
-// ABI, and their aliases by kernel parameter name.
-func (a *Arch) kernelParams(name string) ([]kparam, map[string][]string, bool) {
+// ABI, and their aliases.
+func (a *Arch) kernelParams(name string) ([]kparam, []paramAlias, bool) {
 	if ov, ok := signatureOverrides[a.Name][name]; ok {
 		kps, ok := ov.apply()
 		if ov.params != nil {
 			return kps, ov.aliases, ok
 		}
-		return kps, paramAliases[ov.event], ok
+		return kps, eventAliasesOf(ov.event), ok
 	}
 	entry := name
 	if e, ok := entryPoints[a.Name][name]; ok {
 		entry = e
 	}
 	kps, ok := kernelSignatures[entry]
-	return kps, paramAliases[entry], ok
+	return kps, eventAliasesOf(entry), ok
+}
+
+// eventAliases are the man-page names of a kernel function's parameters
+// (generated, sorted by event).
+type eventAliases struct {
+	event  string
+	params []paramAlias
+}
+
+// paramAlias is the man-page names of one kernel parameter.
+type paramAlias struct {
+	param   string
+	aliases []string
+}
+
+func eventAliasesOf(event string) []paramAlias {
+	i := sort.Search(len(paramAliases), func(i int) bool { return paramAliases[i].event >= event })
+	if i < len(paramAliases) && paramAliases[i].event == event {
+		return paramAliases[i].params
+	}
+	return nil
+}
+
+func aliasesOf(params []paramAlias, name string) []string {
+	for _, p := range params {
+		if p.param == name {
+			return p.aliases
+		}
+	}
+	return nil
 }
 
 // override replaces a kernel signature: either the kernel's parameters in
@@ -116,7 +148,7 @@ type override struct {
 	event   string              // kernel signature to reorder
 	order   []string            // its parameter names, in this ABI's order
 	params  []kparam            // or: the parameters themselves,
-	aliases map[string][]string // with their man-page names (the generator never sees them)
+	aliases []paramAlias // with their man-page names (the generator never sees them)
 }
 
 func (o override) apply() ([]kparam, bool) {
@@ -164,7 +196,7 @@ var (
 		{"flags", "unsigned long", 64, false, false},
 		{"fd", "unsigned long", 64, false, false},
 		{"pgoff", "unsigned long", 64, false, false},
-	}, aliases: map[string][]string{"len": {"length"}, "pgoff": {"pgoffset"}}}
+	}, aliases: []paramAlias{{"len", []string{"length"}}, {"pgoff", []string{"pgoffset"}}}}
 	oldMmap = override{params: []kparam{{"arg", "struct mmap_arg_struct *", 64, true, false}}}
 )
 

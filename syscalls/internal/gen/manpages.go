@@ -527,14 +527,16 @@ func emitParamNames(aliases map[string]map[string][]string, release string) []by
 		"Keys are kernel functions (as in kernelSignatures), then the kernel's parameter name.",
 	)
 	fmt.Fprintf(&b, "const manPagesRelease = %q\n\n", release)
-	b.WriteString("var paramAliases = map[string]map[string][]string{\n")
+	// A sorted slice rather than a map of maps: the linker lays it out,
+	// where a map literal is built by code at every start-up.
+	b.WriteString("// paramAliases is sorted by kernel function, each by parameter.\nvar paramAliases = []eventAliases{\n")
 	events := make([]string, 0, len(aliases))
 	for e := range aliases {
 		events = append(events, e)
 	}
 	sort.Strings(events)
 	for _, e := range events {
-		fmt.Fprintf(&b, "%q: {", e)
+		fmt.Fprintf(&b, "{%q, []paramAlias{", e)
 		knames := make([]string, 0, len(aliases[e]))
 		for k := range aliases[e] {
 			knames = append(knames, k)
@@ -544,16 +546,16 @@ func emitParamNames(aliases map[string]map[string][]string, release string) []by
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%q: {", k)
+			fmt.Fprintf(&b, "{%q, []string{", k)
 			for j, a := range aliases[e][k] {
 				if j > 0 {
 					b.WriteString(", ")
 				}
 				fmt.Fprintf(&b, "%q", a)
 			}
-			b.WriteString("}")
+			b.WriteString("}}")
 		}
-		b.WriteString("},\n")
+		b.WriteString("}},\n")
 	}
 	b.WriteString("}\n")
 	return b.Bytes()

@@ -187,5 +187,6 @@ func TestEmitParamNames(t *testing.T) {
 		"socket": {"family": {"domain"}}, "clone": {"newsp": {"stack"}, "clone_flags": {"flags"}},
 	}, "Linux man-pages 6.03"))
 	assert.Contains(t, src, `const manPagesRelease = "Linux man-pages 6.03"`)
-	assert.Contains(t, src, `"clone": {"clone_flags": {"flags"}, "newsp": {"stack"}},`+"\n"+`"socket": {"family": {"domain"}},`)
+	assert.Contains(t, src, `{"clone", []paramAlias{{"clone_flags", []string{"flags"}}, {"newsp", []string{"stack"}}}},`+"\n"+
+		`{"socket", []paramAlias{{"family", []string{"domain"}}}},`)
 }
