@@ -145,9 +145,9 @@ func aliasesOf(params []paramAlias, name string) []string {
 // another order (by name), or an explicit list for entry points that have no
 // trace event on the generating kernel.
 type override struct {
-	event   string              // kernel signature to reorder
-	order   []string            // its parameter names, in this ABI's order
-	params  []kparam            // or: the parameters themselves,
+	event   string       // kernel signature to reorder
+	order   []string     // its parameter names, in this ABI's order
+	params  []kparam     // or: the parameters themselves,
 	aliases []paramAlias // with their man-page names (the generator never sees them)
 }
 
