@@ -34,8 +34,12 @@ type dispatch struct {
 	// outs numbers the spans' outcomes, so that the planner compares
 	// integers rather than labels.
 	outs []int32
-	// Tables over intervals i..j, flattened at i*n+j: one allocation
-	// each, since Docker's profile has a few hundred spans per arch.
+	// Tables over intervals i..j, stored by diagonal: the intervals of
+	// each length in turn, at diag[j-i]+i (see at). The planner fills one
+	// length after another and reads shorter ones next to each other, so
+	// it walks every table in order; Docker's profile has a few hundred
+	// spans per arch, and a square table would not stay in cache.
+	diag []int
 	cost []float32
 	// best is the best split of i..j ignoring chains (what Knuth's bound
 	// needs); it is the split the tree takes unless the interval chains.
@@ -60,7 +64,7 @@ type chainOrder struct {
 }
 
 func (d *dispatch) weight(i, j int) float64 { return d.pre[j+1] - d.pre[i] }
-func (d *dispatch) at(i, j int) int         { return i*d.n + j }
+func (d *dispatch) at(i, j int) int         { return d.diag[j-i] + i }
 
 // splitAt is the first span of the right half of i..j's test, or -1 when
 // i..j is a chain of jeqs.
@@ -93,7 +97,13 @@ func (d *dispatch) costOf(i, j int) float64 { return float64(d.cost[d.at(i, j)])
 func planTree(spans []span, w []float64, knuth bool) *dispatch {
 	n := len(spans)
 	d := &dispatch{spans: spans, w: w, pre: make([]float64, n+1), n: n, outs: make([]int32, n),
-		cost: make([]float32, n*n), best: make([]int16, n*n), chains: make([]chainOrder, n*chainSpans)}
+		diag: make([]int, n), chains: make([]chainOrder, n*chainSpans)}
+	cells := 0
+	for l := range n {
+		d.diag[l] = cells
+		cells += n - l
+	}
+	d.cost, d.best = make([]float32, cells), make([]int16, cells)
 	for i, x := range w {
 		d.pre[i+1] = d.pre[i] + x
 	}
@@ -116,11 +126,9 @@ func planTree(spans []span, w []float64, knuth bool) *dispatch {
 			if knuth && length > 2 {
 				lo, hi = max(int(d.best[d.at(i, j-1)]), i+1), min(int(d.best[d.at(i+1, j)]), j)
 			}
-			// cost[i][m-1] walks a row, cost[m][j] a column.
-			row, col := d.cost[d.at(i, 0):], d.cost[j:]
-			bc, bm := row[lo-1]+col[lo*n], lo
+			bc, bm := d.cost[d.at(i, lo-1)]+d.cost[d.at(lo, j)], lo
 			for m := lo + 1; m <= hi; m++ {
-				if c := row[m-1] + col[m*n]; c < bc {
+				if c := d.cost[d.at(i, m-1)] + d.cost[d.at(m, j)]; c < bc {
 					bc, bm = c, m
 				}
 			}
