@@ -178,6 +178,7 @@ func (g *gen) tree(filters []*policy.Filter) {
 	spans := g.ranges(filters)
 	d := planTree(spans, spanWeights(spans, filters, g.opts.Profile, g.denied), true)
 	g.emitTree(d, 0, len(spans)-1)
+	d.release()
 }
 
 // outcome is where a range of syscall numbers goes: a shared ret, or the

@@ -18,19 +18,23 @@ import (
 // The facts at an instruction are what holds on every path into it (jumps
 // only go forward, so one pass in program order sees every predecessor
 // first), which keeps each rewrite exact.
-func knownValues(ops []op) bool {
-	in := make([]facts, len(ops)+1)
-	reached := make([]bool, len(ops)+1)
+func (opt *optimizer) knownValues(ops []op) bool {
+	in := grow(&opt.in, len(ops)+1)
+	clear(in) // drops the last pass's facts, which point into the arena
+	reached := grow(&opt.reached, len(ops)+1)
+	clear(reached)
 	reached[0] = true
+	opt.arena = opt.arena[:0]
+	arena := &opt.arena
 	flow := func(to int, s facts) {
 		if !reached[to] {
 			in[to], reached[to] = s, true
 			return
 		}
-		in[to] = meet(in[to], s)
+		in[to] = meet(in[to], s, arena)
 	}
 	changed := false
-	live := liveness(ops)
+	live := opt.liveness(ops)
 	// edge sends a jump with what it knows as far as that decides: past
 	// tests it settles (jump threading with facts), including a load and
 	// test pair when the load's value is not needed where the test leads.
@@ -112,15 +116,16 @@ func knownValues(ops []op) bool {
 				changed = true
 				o.t = edge(o.t, st)
 			default:
-				o.t = edge(o.t, st.with(st.a, rt))
-				o.f = edge(o.f, st.with(st.a, rf))
+				o.t = edge(o.t, st.with(st.a, rt, arena))
+				o.f = edge(o.f, st.with(st.a, rf, arena))
 			}
 		case isRetK(o.in) || o.in.Op == bpfasm.RET|bpfasm.A:
 		default:
 			// Anything else (never generated today) may change A: forget
 			// it, keep the facts about the data.
 			st.aKnown = false
-			for _, s := range successors(*o, i) {
+			succ, n := successors(*o, i)
+			for _, s := range succ[:n] {
 				flow(s, st)
 			}
 		}
@@ -144,7 +149,8 @@ type known struct {
 }
 
 // facts is what a path knows. ws is shared between states and never
-// changed in place: with and meet build new slices.
+// changed in place: with and meet build new slices, at the end of an
+// arena (one buffer per pass instead of an allocation per fact).
 type facts struct {
 	a      word // what A holds, if aKnown
 	aKnown bool
@@ -160,39 +166,46 @@ func (s facts) rangeOf(w word) interval {
 	return interval{0, w.mask} // a masked word cannot exceed its mask
 }
 
-func (s facts) with(w word, r interval) facts {
+func (s facts) with(w word, r interval, arena *[]known) facts {
 	for _, k := range s.ws {
 		if k.w == w && k.r == r {
 			return s // nothing new: keep sharing the slice
 		}
 	}
-	ws := make([]known, len(s.ws), len(s.ws)+1)
-	copy(ws, s.ws)
-	s.ws = ws
+	start := len(*arena)
+	*arena = append(*arena, s.ws...)
+	ws := (*arena)[start:]
+	found := false
 	for i := range ws {
 		if ws[i].w == w {
 			ws[i].r = r
-			return s
+			found = true
+			break
 		}
 	}
-	s.ws = append(ws, known{w, r})
+	if !found {
+		*arena = append(*arena, known{w, r})
+	}
+	s.ws = (*arena)[start:len(*arena):len(*arena)]
 	return s
 }
 
 // meet is what holds on both paths.
-func meet(a, b facts) facts {
+func meet(a, b facts, arena *[]known) facts {
 	out := facts{a: a.a, aKnown: a.aKnown && b.aKnown && a.a == b.a}
 	if sameKnown(a.ws, b.ws) {
 		out.ws = a.ws // the common case of paths that learnt the same
 		return out
 	}
+	start := len(*arena)
 	for _, k := range a.ws {
 		for _, l := range b.ws {
 			if k.w == l.w {
-				out.ws = append(out.ws, known{k.w, interval{min(k.r.lo, l.r.lo), max(k.r.hi, l.r.hi)}})
+				*arena = append(*arena, known{k.w, interval{min(k.r.lo, l.r.lo), max(k.r.hi, l.r.hi)}})
 			}
 		}
 	}
+	out.ws = (*arena)[start:len(*arena):len(*arena)]
 	return out
 }
 

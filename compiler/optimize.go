@@ -32,7 +32,24 @@ func isCond(in bpfasm.Insn) bool {
 }
 
 // passes are the rewrites, in the order they are tried.
-var passes = []func([]op) bool{threadJumps, knownValues, deadLoads, mergeTails, dropUnreachable}
+var passes = []func(*optimizer, []op) bool{
+	(*optimizer).threadJumps, (*optimizer).knownValues, (*optimizer).deadLoads,
+	(*optimizer).mergeTails, (*optimizer).dropUnreachable,
+}
+
+// optimizer holds the passes' working memory, reused from pass to pass and
+// round to round: the passes run a dozen times on a few hundred
+// instructions, and allocating their tables each time cost as much as
+// the work.
+type optimizer struct {
+	idx     []int // compact
+	canon   []int // mergeTails
+	seen    map[mergeKey]int
+	reached []bool  // dropUnreachable, knownValues
+	live    []bool  // liveness
+	in      []facts // knownValues
+	arena   []known // knownValues: every facts.ws lives here
+}
 
 // maxRounds guards the fixed-point loop; real programs settle in a few.
 const maxRounds = 32
@@ -42,12 +59,13 @@ func optimize(p *bpfasm.Program) (*bpfasm.Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	o := &optimizer{}
 	for round := 0; round < maxRounds; round++ {
 		changed := false
 		for _, pass := range passes {
-			if pass(ops) {
+			if pass(o, ops) {
 				changed = true
-				ops = compact(ops)
+				ops = o.compact(ops)
 			}
 		}
 		if !changed {
@@ -123,8 +141,8 @@ func toProgram(ops []op) *bpfasm.Program {
 
 // compact drops dead ops and renumbers jumps; a jump to a dropped op lands
 // on the next live one, which is what a dropped no-op falls through to.
-func compact(ops []op) []op {
-	idx := make([]int, len(ops)+1)
+func (opt *optimizer) compact(ops []op) []op {
+	idx := grow(&opt.idx, len(ops)+1)
 	n := 0
 	for i, o := range ops {
 		idx[i] = n
@@ -133,7 +151,7 @@ func compact(ops []op) []op {
 		}
 	}
 	idx[len(ops)] = n
-	out := make([]op, 0, n)
+	out := ops[:0] // in place: an op only ever moves down
 	for _, o := range ops {
 		if o.dead {
 			continue
@@ -153,7 +171,7 @@ func compact(ops []op) []op {
 // the ja's target, a ja to a ret becomes the ret, a ja to the next
 // instruction disappears, and a conditional jump whose branches meet
 // becomes a ja.
-func threadJumps(ops []op) bool {
+func (*optimizer) threadJumps(ops []op) bool {
 	changed := false
 	follow := func(t int) int {
 		for t < len(ops) && isJA(ops[t].in) && !ops[t].dead {
@@ -193,8 +211,9 @@ func threadJumps(ops []op) bool {
 }
 
 // dropUnreachable removes what no path from the first instruction reaches.
-func dropUnreachable(ops []op) bool {
-	seen := make([]bool, len(ops))
+func (opt *optimizer) dropUnreachable(ops []op) bool {
+	seen := grow(&opt.reached, len(ops))
+	clear(seen)
 	seen[0] = true
 	changed := false
 	for i, o := range ops {
@@ -207,7 +226,8 @@ func dropUnreachable(ops []op) bool {
 			}
 			continue
 		}
-		for _, s := range successors(o, i) {
+		succ, n := successors(o, i)
+		for _, s := range succ[:n] {
 			if s < len(ops) {
 				seen[s] = true
 			}
@@ -216,16 +236,17 @@ func dropUnreachable(ops []op) bool {
 	return changed
 }
 
-func successors(o op, i int) []int {
+// successors returns where o, at i, can go next: the first n of succ.
+func successors(o op, i int) (succ [2]int, n int) {
 	switch {
 	case isRetK(o.in) || o.in.Op == bpfasm.RET|bpfasm.A:
-		return nil
+		return succ, 0
 	case isJA(o.in):
-		return []int{o.t}
+		return [2]int{o.t}, 1
 	case isCond(o.in):
-		return []int{o.t, o.f}
+		return [2]int{o.t, o.f}, 2
 	}
-	return []int{i + 1}
+	return [2]int{i + 1}, 1
 }
 
 // mergeTails shares identical code: two instructions that do the same
@@ -236,26 +257,26 @@ func successors(o op, i int) []int {
 // itself found identical in the same sweep: whole identical subtrees, such
 // as the x86_64 and x32 trees' bodies for the same rules, collapse at once.
 // Rets are left alone: their copies are there to save a jump.
-func mergeTails(ops []op) bool {
-	type key struct {
-		in   bpfasm.Insn
-		t, f int
-	}
-	canon := make([]int, len(ops)+1)
+func (opt *optimizer) mergeTails(ops []op) bool {
+	canon := grow(&opt.canon, len(ops)+1)
 	canon[len(ops)] = len(ops)
-	seen := make(map[key]int, len(ops))
+	if opt.seen == nil {
+		opt.seen = make(map[mergeKey]int, len(ops))
+	}
+	seen := opt.seen
+	clear(seen)
 	for i := len(ops) - 1; i >= 0; i-- {
 		canon[i] = i
 		o := ops[i]
-		var k key
+		var k mergeKey
 		switch {
 		case o.dead:
 			canon[i] = canon[i+1]
 			continue
 		case isCond(o.in):
-			k = key{o.in, canon[o.t], canon[o.f]}
+			k = mergeKey{o.in, canon[o.t], canon[o.f]}
 		case o.in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS, o.in.Op == bpfasm.ALU|bpfasm.AND|bpfasm.K:
-			k = key{o.in, canon[i+1], -1}
+			k = mergeKey{o.in, canon[i+1], -1}
 		default:
 			continue
 		}
@@ -285,11 +306,17 @@ func mergeTails(ops []op) bool {
 	return changed
 }
 
+// mergeKey is what makes two instructions the same for mergeTails.
+type mergeKey struct {
+	in   bpfasm.Insn
+	t, f int
+}
+
 // deadLoads removes loads and masks whose result is overwritten on every
 // path before anything reads it (left behind when knownValues decides the
 // test they fed).
-func deadLoads(ops []op) bool {
-	live := liveness(ops)
+func (opt *optimizer) deadLoads(ops []op) bool {
+	live := opt.liveness(ops)
 	changed := false
 	for i, o := range ops {
 		if o.dead || !(o.in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS || o.in.Op == bpfasm.ALU|bpfasm.AND|bpfasm.K) {
@@ -306,8 +333,9 @@ func deadLoads(ops []op) bool {
 
 // liveness reports for each instruction whether the value A holds on entry
 // may be read before it is overwritten.
-func liveness(ops []op) []bool {
-	live := make([]bool, len(ops)+1)
+func (opt *optimizer) liveness(ops []op) []bool {
+	live := grow(&opt.live, len(ops)+1)
+	live[len(ops)] = false
 	for i := len(ops) - 1; i >= 0; i-- {
 		o := ops[i]
 		if o.dead {
@@ -315,7 +343,8 @@ func liveness(ops []op) []bool {
 			continue
 		}
 		out := false
-		for _, s := range successors(o, i) {
+		succ, n := successors(o, i)
+		for _, s := range succ[:n] {
 			out = out || s >= len(ops) || live[s]
 		}
 		switch {

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/policy"
@@ -50,6 +51,8 @@ type dispatch struct {
 	// only intervals of at most chainSpans spans can, so the table is
 	// n*chainSpans, indexed by i*chainSpans + j-i.
 	chains []chainOrder
+
+	scratch *planScratch // where the tables come from; see release
 }
 
 // chainSpans is the most spans a chain can cover: maxChain singletons
@@ -90,20 +93,60 @@ func (d *dispatch) chainAt(i, j int) []int {
 
 func (d *dispatch) costOf(i, j int) float64 { return float64(d.cost[d.at(i, j)]) }
 
+// planScratch holds a plan's tables between compiles: Docker's profile
+// needs half a megabyte of them, and allocating (and collecting) that for
+// every compile cost more than filling it.
+type planScratch struct {
+	pre    []float64
+	outs   []int32
+	diag   []int
+	chains []chainOrder
+	cost   []float32
+	best   []int16
+}
+
+var scratchPool sync.Pool
+
+// grow returns (*s)[:n], reallocating when it is too short.
+func grow[T any](s *[]T, n int) []T {
+	if cap(*s) < n {
+		*s = make([]T, n)
+	}
+	return (*s)[:n]
+}
+
+// release hands the tables back for the next plan; d is unusable after.
+func (d *dispatch) release() {
+	if d.scratch != nil {
+		scratchPool.Put(d.scratch)
+	}
+	*d = dispatch{}
+}
+
 // planTree fills the cost tables. With knuth, the best split point is
 // searched between the best splits of i..j-1 and i+1..j (Knuth's bound for
 // optimal search trees), which keeps planning quadratic; TestTreeIsOptimal
 // compares it with the cubic search.
 func planTree(spans []span, w []float64, knuth bool) *dispatch {
 	n := len(spans)
-	d := &dispatch{spans: spans, w: w, pre: make([]float64, n+1), n: n, outs: make([]int32, n),
-		diag: make([]int, n), chains: make([]chainOrder, n*chainSpans)}
-	cells := 0
+	cells := n * (n + 1) / 2
+	sc, _ := scratchPool.Get().(*planScratch)
+	if sc == nil {
+		sc = &planScratch{}
+	}
+	d := &dispatch{spans: spans, w: w, n: n, scratch: sc,
+		pre: grow(&sc.pre, n+1), outs: grow(&sc.outs, n), diag: grow(&sc.diag, n),
+		chains: grow(&sc.chains, n*chainSpans), cost: grow(&sc.cost, cells), best: grow(&sc.best, cells)}
+	// Only these are read before they are written: no chain yet, and a
+	// single span (a leaf) costs nothing.
+	clear(d.chains)
+	cells = 0
 	for l := range n {
 		d.diag[l] = cells
 		cells += n - l
 	}
-	d.cost, d.best = make([]float32, cells), make([]int16, cells)
+	clear(d.cost[:n])
+	d.pre[0] = 0
 	for i, x := range w {
 		d.pre[i+1] = d.pre[i] + x
 	}
