@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/scc-dev/scc/bpfasm"
 )
@@ -37,6 +38,8 @@ var passes = []func(*optimizer, []op) bool{
 	(*optimizer).mergeTails, (*optimizer).dropUnreachable,
 }
 
+var optimizers sync.Pool // of *optimizer, kept between compiles
+
 // optimizer holds the passes' working memory, reused from pass to pass and
 // round to round: the passes run a dozen times on a few hundred
 // instructions, and allocating their tables each time cost as much as
@@ -59,7 +62,11 @@ func optimize(p *bpfasm.Program) (*bpfasm.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &optimizer{}
+	o, _ := optimizers.Get().(*optimizer)
+	if o == nil {
+		o = &optimizer{}
+	}
+	defer optimizers.Put(o)
 	for round := 0; round < maxRounds; round++ {
 		changed := false
 		for _, pass := range passes {

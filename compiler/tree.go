@@ -318,6 +318,11 @@ func spanWeights(spans []span, filters []*policy.Filter, prof Profile, denied fu
 		w  float64
 	}
 	var pts []pt
+	n := 0
+	for _, f := range filters {
+		n += int(f.Arch.MaxNr()&^syscalls.X32Bit) + 1 // at least the table's length
+	}
+	pts = make([]pt, 0, n)
 	for _, f := range filters {
 		var total uint64
 		for k, c := range prof {
