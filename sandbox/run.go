@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -47,6 +48,19 @@ type Result struct {
 	// SIGSYS explains a death by SIGSYS (a seccomp kill or an unhandled
 	// trap) when the kernel logged it; nil otherwise.
 	SIGSYS *SigsysInfo
+}
+
+// ExecTimeout bounds the time from starting the helper to its execve of the
+// command. Exec takes milliseconds; a helper that has not got there by then
+// is stuck under its own filter and is killed (the command never ran).
+var ExecTimeout = 30 * time.Second
+
+// readStatus reads the helper's status pipe until the helper execs (EOF, no
+// message), fails (a message), or the timeout passes.
+func readStatus(r *os.File, timeout time.Duration) (msg []byte, timedOut bool) {
+	r.SetReadDeadline(time.Now().Add(timeout))
+	msg, err := io.ReadAll(r)
+	return msg, errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 // helperPath is the binary Run re-executes: /proc/self/exe still names it
@@ -122,7 +136,18 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			}
 		}
 	}
-	msg, _ := io.ReadAll(s.statusR)
+	msg, timedOut := readStatus(s.statusR, ExecTimeout)
+	if timedOut {
+		// The helper neither exec'd nor died: a filter that traps or
+		// notifies a call the helper makes before execve (futex, exit_group
+		// …) can keep it looping in the Go runtime's SIGSYS handling forever.
+		cmd.Process.Kill()
+		cmd.Wait()
+		if n != nil {
+			n.stop()
+		}
+		return Result{}, fmt.Errorf("sandbox: the helper did not reach exec %s within %v: the filter must let execve and the calls made before it (futex, nanosleep, rt_sigprocmask, exit_group …) through", path, ExecTimeout)
+	}
 	if len(msg) > 0 {
 		cmd.Wait()
 		if n != nil {

@@ -511,3 +511,23 @@ func BenchmarkNotify(b *testing.B) {
 		}
 	}
 }
+
+// A filter that traps the calls the helper makes after installing it (here:
+// every call) leaves the helper looping in the Go runtime's SIGSYS handling;
+// Run must give up, kill it, and report that the command never ran.
+func TestHelperStuckUnderItsFilter(t *testing.T) {
+	needRoot(t, "/bin/sh")
+	old := sandbox.ExecTimeout
+	sandbox.ExecTimeout = 3 * time.Second
+	defer func() { sandbox.ExecTimeout = old }()
+	marker := filepath.Join(t.TempDir(), "MARKER")
+	// execve traps, and exit_group fails, so the runtime cannot even die
+	// of the SIGSYS (testdata/policies/big.pol does this by accident).
+	filter := table(t, rule{nrExecve, unix.SECCOMP_RET_TRAP}, rule{unix.SYS_EXIT_GROUP, errnoRet(unix.EPERM)})
+	start := time.Now()
+	_, _, err := run(t, filter, "/bin/sh", "-c", "touch "+marker)
+	require.Error(t, err)
+	assert.NoFileExists(t, marker)
+	assert.Less(t, time.Since(start), 20*time.Second)
+	t.Log(err)
+}
