@@ -10,22 +10,11 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
+// Built on first use, like stmtParser: most commands never need them.
 var (
-	exprParser = participle.MustBuild[gOr](
-		participle.Lexer(lexDef),
-		participle.Elide("Comment", "Whitespace"),
-		participle.UseLookahead(2),
-	)
-	refParser = participle.MustBuild[gSyscallRef](
-		participle.Lexer(lexDef),
-		participle.Elide("Comment", "Whitespace"),
-		participle.UseLookahead(2),
-	)
-	callParser = participle.MustBuild[gCall](
-		participle.Lexer(lexDef),
-		participle.Elide("Comment", "Whitespace"),
-		participle.UseLookahead(2),
-	)
+	exprParser = lazyParser[gOr]()
+	refParser  = lazyParser[gSyscallRef]()
+	callParser = lazyParser[gCall]()
 )
 
 // Parse parses one policy file. The error, if any, is an ErrorList of
