@@ -105,7 +105,7 @@ func FuzzCompile(f *testing.F) {
 					var cond policy.Expr
 					if r.byte()%5 != 0 {
 						cond = r.expr(0)
-						walk(cond, func(c *policy.Cmp) { cmps = append(cmps, c) })
+						policy.Walk(cond, func(c *policy.Cmp) { cmps = append(cmps, c) })
 					}
 					sc.Rules = append(sc.Rules, policy.Rule{Cond: cond, Action: fuzzActions[r.byte()%5]})
 				}

@@ -6,6 +6,7 @@ import (
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/explore"
+	"github.com/scc-dev/scc/internal/difftest"
 	"github.com/scc-dev/scc/lang"
 	"github.com/scc-dev/scc/resolve"
 )
@@ -56,9 +57,9 @@ func FuzzDecompile(f *testing.F) {
 		if err != nil {
 			t.Fatalf("decompiled policy does not compile: %v\n%s", err, src)
 		}
-		g := newInputs(uint64(len(data)), prog, again)
+		g := difftest.New(uint64(len(data)), difftest.FromPrograms(prog, again))
 		for i := 0; i < 2000; i++ {
-			d := g.data()
+			d := g.Data()
 			a, _, _ := bpfasm.Run(prog, &d)
 			b, _, _ := bpfasm.Run(again, &d)
 			if a != b {

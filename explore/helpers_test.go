@@ -1,9 +1,6 @@
 package explore_test
 
 import (
-	"math/rand/v2"
-	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,22 +8,13 @@ import (
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/explore"
+	"github.com/scc-dev/scc/internal/difftest"
 	"github.com/scc-dev/scc/lang"
 	"github.com/scc-dev/scc/resolve"
-	"github.com/scc-dev/scc/syscalls"
 )
 
 // policyFiles are the policies every round trip runs on.
-func policyFiles(t testing.TB) []string {
-	var files []string
-	for _, pat := range []string{"../examples/*.pol", "../testdata/policies/*.pol"} {
-		m, err := filepath.Glob(pat)
-		require.NoError(t, err)
-		files = append(files, m...)
-	}
-	require.NotEmpty(t, files)
-	return files
-}
+func policyFiles(t testing.TB) []string { return difftest.PolicyFiles(t, "..") }
 
 func compileFile(t testing.TB, path string) []bpfasm.Insn {
 	p, diags := resolve.LoadFile(path, resolve.Options{})
@@ -55,91 +43,11 @@ func recompile(t testing.TB, f *lang.File) []bpfasm.Insn {
 	return prog
 }
 
-// inputs generates seccomp_data biased to the constants two programs
-// compare against, and to the edges where filters go wrong.
-type inputs struct {
-	r      *rand.Rand
-	arches []uint32
-	nrs    []uint32
-	words  []uint32
-}
-
-func newInputs(seed uint64, progs ...[]bpfasm.Insn) *inputs {
-	g := &inputs{r: rand.New(rand.NewPCG(seed, 7))}
-	words := map[uint32]bool{0: true, 1: true, 0xffffffff: true, 0x7fffffff: true, 0x80000000: true, syscalls.X32Bit: true, syscalls.X32Bit - 1: true}
-	for _, p := range progs {
-		for _, in := range p {
-			for _, v := range []uint32{in.K, in.K - 1, in.K + 1, ^in.K, in.K ^ syscalls.X32Bit} {
-				words[v] = true
-			}
-		}
-	}
-	for _, a := range syscalls.Arches() {
-		g.arches = append(g.arches, a.AuditArch)
-	}
-	g.arches = append(g.arches, 0, 0xffffffff, syscalls.AuditArchX86_64^1)
-	for w := range words {
-		g.words = append(g.words, w)
-	}
-	sort.Slice(g.words, func(i, j int) bool { return g.words[i] < g.words[j] })
-	g.nrs = g.words
-	return g
-}
-
-func (g *inputs) word() uint32 {
-	if g.r.IntN(4) == 0 {
-		return g.r.Uint32()
-	}
-	return g.words[g.r.IntN(len(g.words))]
-}
-
-func (g *inputs) args() [6]uint64 {
-	var a [6]uint64
-	for i := range a {
-		hi := g.word()
-		if g.r.IntN(2) == 0 {
-			hi = []uint32{0, 0xffffffff}[g.r.IntN(2)]
-		}
-		a[i] = uint64(hi)<<32 | uint64(g.word())
-	}
-	return a
-}
-
-func (g *inputs) data() bpfasm.Data {
-	d := bpfasm.Data{Args: g.args(), IP: uint64(g.word())}
-	if g.r.IntN(8) == 0 {
-		d.Arch = g.r.Uint32()
-	} else {
-		d.Arch = g.arches[g.r.IntN(len(g.arches))]
-	}
-	d.Nr = int32(g.word())
-	return d
-}
-
-// forInputs calls f on every syscall number of every ABI (with a few
-// argument sets each) and then on n generated inputs.
-func (g *inputs) each(n int, f func(d bpfasm.Data)) {
-	for _, a := range syscalls.Arches() {
-		for _, s := range a.Syscalls() {
-			for k := 0; k < 3; k++ {
-				var args [6]uint64
-				if k > 0 {
-					args = g.args()
-				}
-				f(bpfasm.Data{Arch: a.AuditArch, Nr: int32(s.Nr), Args: args})
-			}
-		}
-	}
-	for i := 0; i < n; i++ {
-		f(g.data())
-	}
-}
-
 // equivalent runs both programs on the same inputs and returns how many
 // inputs were tried and the first disagreements.
 func equivalent(t testing.TB, a, b []bpfasm.Insn, n int, skipNrMinus1 bool) (tried int, diffs []string) {
-	g := newInputs(uint64(len(a)*31+len(b)), a, b)
-	g.each(n, func(d bpfasm.Data) {
+	g := difftest.New(uint64(len(a)*31+len(b)), difftest.FromPrograms(a, b))
+	g.Each(n, 3, func(d bpfasm.Data) {
 		if skipNrMinus1 && d.Nr == -1 {
 			return
 		}

@@ -389,7 +389,7 @@ func (c *checker) conditions(f *policy.Filter, s *policy.Syscall) {
 	}
 	for _, r := range s.Rules {
 		seen := map[int]bool{}
-		walk(r.Cond, func(cmp *policy.Cmp) {
+		policy.Walk(r.Cond, func(cmp *policy.Cmp) {
 			if cmp.Arg >= len(params) || !params[cmp.Arg].Pointer || seen[cmp.Arg] {
 				return
 			}
@@ -403,21 +403,6 @@ func (c *checker) conditions(f *policy.Filter, s *policy.Syscall) {
 				"a filter cannot check paths, strings or structs; compare with 0 (NULL) only, or use Landlock or a notify supervisor",
 				fmt.Sprintf("the condition on %%s compares %s (arg%d), a pointer (%s): the filter sees the address, not what it points to", p.Name, cmp.Arg, p.Type))
 		})
-	}
-}
-
-func walk(e policy.Expr, f func(*policy.Cmp)) {
-	switch e := e.(type) {
-	case *policy.Cmp:
-		f(e)
-	case *policy.And:
-		walk(e.X, f)
-		walk(e.Y, f)
-	case *policy.Or:
-		walk(e.X, f)
-		walk(e.Y, f)
-	case *policy.Not:
-		walk(e.X, f)
 	}
 }
 

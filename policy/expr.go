@@ -114,3 +114,19 @@ func (b Bool) String() string {
 	}
 	return "false"
 }
+
+// Walk calls f on every comparison in e.
+func Walk(e Expr, f func(*Cmp)) {
+	switch e := e.(type) {
+	case *Cmp:
+		f(e)
+	case *And:
+		Walk(e.X, f)
+		Walk(e.Y, f)
+	case *Or:
+		Walk(e.X, f)
+		Walk(e.Y, f)
+	case *Not:
+		Walk(e.X, f)
+	}
+}
