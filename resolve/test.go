@@ -26,7 +26,7 @@ func (r *resolver) test(t *lang.TestStmt, targets []*syscalls.Arch) []*policy.Te
 		if !ok {
 			continue
 		}
-		call.Want, call.Pos = want, t.Pos
+		call.Want, call.Pos, call.Text = want, t.Pos, t.Call.String()
 		out = append(out, call)
 	}
 	if len(out) == 0 && !r.diags.HasErrors() {
