@@ -76,7 +76,146 @@ func lowerSyscall(s *policy.Syscall, def policy.Action) ([]lrule, *lowerError) {
 			}
 		}
 	}
+	out, err := respell(out)
+	if err != nil {
+		return nil, &lowerError{rule: s.Rules[len(s.Rules)-1], msg: err.Error()}
+	}
 	return out, nil
+}
+
+// respell works around a libseccomp 2.5.4 bug: when two rules of one
+// syscall share an ordering comparison (NE, LT, LE, GT, GE: the same
+// operator and value on the same argument) and go on to test different
+// arguments, seccomp_rule_add never returns, and the runtime hangs loading
+// the profile. EQ and MASKED_EQ may be shared safely. So every ordering
+// comparison is written at most once per syscall: a rule that needs one
+// already used gets the same set of values spelled differently, an
+// equivalent comparison (x <= 20 is x < 21) or a few EQs peeled off the
+// bound (x >= 5 is x == 5 or x >= 6), splitting the rule where the new
+// spelling has several parts. Exact duplicate rules are dropped first.
+func respell(rules []lrule) ([]lrule, error) {
+	used := map[atomKey]bool{}
+	seen := map[string]bool{}
+	var out []lrule
+	for _, r := range rules {
+		k := fmt.Sprint(r.action, r.specArgs())
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		next := []lrule{r}
+		for i, a := range r.args {
+			if a == nil || !ordering(a.op) {
+				continue
+			}
+			alts, err := spell(i, *a, used)
+			if err != nil {
+				return nil, err
+			}
+			if len(next)*len(alts) > maxTerms {
+				return nil, fmt.Errorf("needs more than %d libseccomp rules", maxTerms)
+			}
+			var split []lrule
+			for _, n := range next {
+				for j := range alts {
+					n.args[i] = &alts[j]
+					split = append(split, n)
+				}
+			}
+			next = split
+		}
+		out = append(out, next...)
+		if len(out) > maxTerms {
+			return nil, fmt.Errorf("needs more than %d libseccomp rules", maxTerms)
+		}
+	}
+	return out, nil
+}
+
+// atomKey identifies a comparison on one argument.
+type atomKey struct {
+	arg int
+	atom
+}
+
+func ordering(op specs.LinuxSeccompOperator) bool {
+	switch op {
+	case specs.OpNotEqual, specs.OpLessThan, specs.OpLessEqual, specs.OpGreaterThan, specs.OpGreaterEqual:
+		return true
+	}
+	return false
+}
+
+// maxPeel bounds how many EQs spell may peel off one bound.
+const maxPeel = 64
+
+// spell returns atoms whose union is the set a matches on argument arg,
+// whose ordering comparisons are not in used (and are then marked used).
+func spell(arg int, a atom, used map[atomKey]bool) ([]atom, error) {
+	take := func(c atom) bool {
+		k := atomKey{arg, c}
+		if used[k] {
+			return false
+		}
+		used[k] = true
+		return true
+	}
+	if take(a) {
+		return []atom{a}, nil
+	}
+	var out []atom
+	for _, iv := range intervalsOf(policyOp[a.op], a.value) {
+		part, err := spellInterval(iv, take)
+		if err != nil {
+			return nil, fmt.Errorf("argument %d: %w", arg, err)
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+// policyOp maps the whole-argument operators back to the IR's.
+var policyOp = map[specs.LinuxSeccompOperator]policy.Op{
+	specs.OpNotEqual: policy.NE, specs.OpLessThan: policy.LT, specs.OpLessEqual: policy.LE,
+	specs.OpGreaterThan: policy.GT, specs.OpGreaterEqual: policy.GE, specs.OpEqualTo: policy.EQ,
+}
+
+// spellInterval spells [lo, max] or [0, hi] with one fresh ordering
+// comparison, peeling EQs off the finite bound until one is free.
+func spellInterval(iv interval, take func(atom) bool) ([]atom, error) {
+	const top = math.MaxUint64
+	var eqs []atom
+	switch {
+	case iv.hi == top:
+		for v := iv.lo; len(eqs) <= maxPeel; v++ {
+			if v == top {
+				return append(eqs, atom{op: specs.OpEqualTo, value: v}), nil
+			}
+			if take(atom{op: specs.OpGreaterEqual, value: v}) {
+				return append(eqs, atom{op: specs.OpGreaterEqual, value: v}), nil
+			}
+			if v > 0 && take(atom{op: specs.OpGreaterThan, value: v - 1}) {
+				return append(eqs, atom{op: specs.OpGreaterThan, value: v - 1}), nil
+			}
+			eqs = append(eqs, atom{op: specs.OpEqualTo, value: v})
+		}
+	case iv.lo == 0:
+		for v := iv.hi; len(eqs) <= maxPeel; v-- {
+			if v == 0 {
+				return append(eqs, atom{op: specs.OpEqualTo, value: v}), nil
+			}
+			if take(atom{op: specs.OpLessEqual, value: v}) {
+				return append(eqs, atom{op: specs.OpLessEqual, value: v}), nil
+			}
+			if v < top && take(atom{op: specs.OpLessThan, value: v + 1}) {
+				return append(eqs, atom{op: specs.OpLessThan, value: v + 1}), nil
+			}
+			eqs = append(eqs, atom{op: specs.OpEqualTo, value: v})
+		}
+	default:
+		return nil, fmt.Errorf("cannot respell [%#x, %#x]", iv.lo, iv.hi)
+	}
+	return nil, fmt.Errorf("more than %d rules share one comparison", maxPeel)
 }
 
 type lowerError struct {

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	seccomp "github.com/seccomp/libseccomp-golang"
 	"golang.org/x/sys/unix"
@@ -247,4 +248,30 @@ func Native() (specs.Arch, error) {
 		}
 	}
 	return "", fmt.Errorf("libseccomp: native arch %s has no profile name", n)
+}
+
+// ErrTimeout is CompileWithin's error for a profile libseccomp did not
+// finish compiling in time.
+var ErrTimeout = errors.New("libseccomp: compiling the profile did not finish in time (libseccomp 2.5.4 loops forever on some rule shapes)")
+
+// CompileWithin is Compile with a deadline, for tests: libseccomp 2.5.4
+// never returns from seccomp_rule_add on some profiles, and a test must fail
+// rather than hang. A call that times out leaves its goroutine spinning in
+// C until the process exits; there is no way to stop it.
+func CompileWithin(s *specs.LinuxSeccomp, d time.Duration) ([]bpfasm.Insn, error) {
+	type result struct {
+		prog []bpfasm.Insn
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		prog, err := Compile(s)
+		done <- result{prog, err}
+	}()
+	select {
+	case r := <-done:
+		return r.prog, r.err
+	case <-time.After(d):
+		return nil, ErrTimeout
+	}
 }

@@ -2,6 +2,7 @@ package libseccomp
 
 import (
 	"testing"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/stretchr/testify/require"
@@ -136,4 +137,30 @@ func TestKnown(t *testing.T) {
 	require.True(t, Known("read", specs.ArchX86_64))
 	require.False(t, Known("no_such_syscall", specs.ArchX86_64))
 	require.False(t, Known("read", "SCMP_ARCH_PDP11"))
+}
+
+// TestCompileWithinStopsWaiting pins down the libseccomp 2.5.4 loop the
+// exporter works around (backend/oci respell): two rules sharing an
+// ordering comparison, then testing different arguments. If a newer
+// libseccomp compiles it, the test says so rather than fail: the guard is
+// then merely unused.
+func TestCompileWithinStopsWaiting(t *testing.T) {
+	prof := &specs.LinuxSeccomp{DefaultAction: specs.ActKillProcess, Syscalls: []specs.LinuxSyscall{
+		{Names: []string{"access"}, Action: specs.ActErrno, Args: []specs.LinuxSeccompArg{
+			{Index: 0, Op: specs.OpNotEqual, Value: 21}, {Index: 1, Op: specs.OpLessEqual, Value: 21000}}},
+		{Names: []string{"access"}, Action: specs.ActErrno, Args: []specs.LinuxSeccompArg{
+			{Index: 0, Op: specs.OpNotEqual, Value: 21}, {Index: 2, Op: specs.OpEqualTo, Value: 5}}},
+	}}
+	_, err := CompileWithin(prof, 2*time.Second)
+	if err == nil {
+		t.Skip("this libseccomp compiles the shape 2.5.4 loops on")
+	}
+	require.ErrorIs(t, err, ErrTimeout)
+
+	// The same rules with the comparison spelled two ways compile.
+	prof.Syscalls[1].Args[0] = specs.LinuxSeccompArg{Index: 0, Op: specs.OpLessThan, Value: 21}
+	prof.Syscalls = append(prof.Syscalls, specs.LinuxSyscall{Names: []string{"access"}, Action: specs.ActErrno, Args: []specs.LinuxSeccompArg{
+		{Index: 0, Op: specs.OpGreaterThan, Value: 21}, {Index: 2, Op: specs.OpEqualTo, Value: 5}}})
+	_, err = CompileWithin(prof, 10*time.Second)
+	require.NoError(t, err)
 }
