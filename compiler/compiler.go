@@ -39,6 +39,24 @@ type Options struct {
 	// each syscall is called (see record.ReadProfile); by default every
 	// syscall of an ABI's table weighs the same.
 	Profile Profile
+
+	// NewerAction, when set, is returned for syscall numbers above the
+	// largest in each target ABI's table instead of the default: calls
+	// newer than scc's tables (errno(ENOSYS), as runc's patchbpf stub
+	// does, lets libc fall back from clone3 or faccessat2 when the default
+	// is kill or EPERM). Reference semantics: DecideNewer.
+	NewerAction *policy.Action
+}
+
+// DecideNewer is policy.Decide with Options.NewerAction: a call from a
+// target ABI whose number is above that ABI's largest gets newer.
+func DecideNewer(p *policy.Policy, newer *policy.Action, auditArch, nr uint32, args *[6]uint64) policy.Action {
+	if newer != nil {
+		if f := p.Lookup(auditArch, nr); f != nil && nr > f.Arch.MaxNr() {
+			return *newer
+		}
+	}
+	return p.Decide(auditArch, nr, args)
 }
 
 // Compile lowers p to a BPF program that the kernel accepts.
@@ -244,7 +262,15 @@ func (g *gen) ranges(filters []*policy.Filter) []span {
 			next = s.Nr + 1
 		}
 		if !done {
-			add(next, sg.hi, def)
+			// Numbers past the table: the default, or NewerAction.
+			if top := sg.f.Arch.MaxNr(); g.opts.NewerAction != nil && top < sg.hi {
+				if next <= top {
+					add(next, top, def)
+				}
+				add(max(next, top+1), sg.hi, g.ret(*g.opts.NewerAction))
+			} else {
+				add(next, sg.hi, def)
+			}
 		}
 	}
 	return out

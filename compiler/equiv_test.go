@@ -75,3 +75,47 @@ func TestPolicyTests(t *testing.T) {
 		}
 	}
 }
+
+// TestEquivalenceEnosysNewer is TestEquivalence with Options.NewerAction,
+// against DecideNewer, plus each ABI's boundary numbers explicitly.
+func TestEquivalenceEnosysNewer(t *testing.T) {
+	enosys := policy.Errno(38)
+	for _, path := range policyFiles(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			p, diags := resolve.LoadFile(path, resolve.Options{})
+			require.NoError(t, diags.Err())
+			prog, err := compiler.Compile(p, compiler.Options{NewerAction: &enosys})
+			require.NoError(t, err)
+			n, fails := 0, 0
+			check := func(d bpfasm.Data) {
+				n++
+				got, _, err := bpfasm.Run(prog, &d)
+				require.NoError(t, err)
+				want := compiler.DecideNewer(p, &enosys, d.Arch, uint32(d.Nr), &d.Args)
+				if policy.Action(got) != want {
+					fails++
+					if fails <= 10 {
+						t.Errorf("arch %#x nr %#x: filter says %s, policy says %s", d.Arch, uint32(d.Nr), policy.Action(got), want)
+					}
+				}
+			}
+			newer := 0
+			for _, f := range p.Filters {
+				top := f.Arch.MaxNr()
+				for _, nr := range []uint32{top - 1, top, top + 1, top + 2, top + 1000} {
+					d := bpfasm.Data{Arch: f.Arch.AuditArch, Nr: int32(nr)}
+					check(d)
+					if compiler.DecideNewer(p, &enosys, d.Arch, nr, &d.Args) == enosys && p.Default != enosys {
+						newer++
+					}
+				}
+			}
+			g := difftest.New(uint64(len(path))+1, difftest.FromPolicy(p))
+			g.Each(20_000, 2, check)
+			require.Zero(t, fails, "%d of %d inputs disagree", fails, n)
+			if p.Default != enosys && len(p.Filters) > 0 {
+				require.Positive(t, newer, "numbers above the table must get ENOSYS")
+			}
+		})
+	}
+}
