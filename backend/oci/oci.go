@@ -97,7 +97,12 @@ func Action(a policy.Action) (specs.LinuxSeccompAction, *uint, error) {
 // of p's target ABIs. Errors are a lang.ErrorList naming the rules.
 func Export(p *policy.Policy, opts Options) (*specs.LinuxSeccomp, error) {
 	var errs lang.ErrorList
+	// Errors about the whole policy name its file.
+	file := policyFile(p)
 	fail := func(pos lang.Pos, format string, args ...any) {
+		if !pos.IsValid() {
+			pos = lang.Pos{File: file}
+		}
 		errs.Add(pos, lang.SeverityError, "", format, args...)
 	}
 	out := &specs.LinuxSeccomp{}
@@ -199,6 +204,25 @@ func Export(p *policy.Policy, opts Options) (*specs.LinuxSeccomp, error) {
 		return nil, errs
 	}
 	return out, nil
+}
+
+// policyFile is the source file of p's rules, "" if it has none.
+func policyFile(p *policy.Policy) string {
+	for _, f := range p.Filters {
+		for _, s := range f.Syscalls {
+			for _, r := range s.Rules {
+				if r.Pos.File != "" {
+					return r.Pos.File
+				}
+			}
+		}
+	}
+	for _, t := range p.Tests {
+		if t.Pos.File != "" {
+			return t.Pos.File
+		}
+	}
+	return ""
 }
 
 func hasSyscall(f *policy.Filter, name string) bool {

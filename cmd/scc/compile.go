@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,10 +9,12 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/internal/atomicfile"
+	"github.com/scc-dev/scc/lang"
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/record"
 )
@@ -20,21 +23,28 @@ import (
 type format struct {
 	exts   []string // file extensions that select it
 	doc    string
-	encode func(p *policy.Policy, prog []bpfasm.Insn) ([]byte, error)
+	encode func(p *policy.Policy, prog []bpfasm.Insn, o encodeOptions) ([]byte, error)
+}
+
+// encodeOptions are the scc compile flags that some formats need.
+type encodeOptions struct {
+	ListenerPath string // --listener-path: where a runtime sends the notify fd
+	Name         string // --name, else the policy file's base name: names exported objects
+	EnosysNewer  bool   // --enosys-newer: compiled into prog; formats without BPF must refuse it
 }
 
 var formats = map[string]format{
 	"bpf": {
 		exts: []string{".bpf"},
 		doc:  "raw seccomp BPF: struct sock_filter[], 8 bytes each, little-endian (bwrap --seccomp, prctl)",
-		encode: func(_ *policy.Policy, prog []bpfasm.Insn) ([]byte, error) {
+		encode: func(_ *policy.Policy, prog []bpfasm.Insn, _ encodeOptions) ([]byte, error) {
 			return bpfasm.Encode(prog), nil
 		},
 	},
 	"disasm": {
 		exts: []string{".asm", ".s"},
 		doc:  "the program as scc disasm prints it",
-		encode: func(_ *policy.Policy, prog []bpfasm.Insn) ([]byte, error) {
+		encode: func(_ *policy.Policy, prog []bpfasm.Insn, _ encodeOptions) ([]byte, error) {
 			return []byte(bpfasm.Disassemble(prog)), nil
 		},
 	},
@@ -57,13 +67,17 @@ func pickFormat(flag, out string) (string, error) {
 		}
 		return flag, nil
 	}
-	ext := strings.ToLower(filepath.Ext(out))
+	// The longest matching extension wins: app.oci.json is oci, app.json docker.
+	lower, best, bestLen := strings.ToLower(out), "", 0
 	for n, f := range formats {
 		for _, e := range f.exts {
-			if e == ext {
-				return n, nil
+			if strings.HasSuffix(lower, e) && len(e) > bestLen {
+				best, bestLen = n, len(e)
 			}
 		}
+	}
+	if best != "" {
+		return best, nil
 	}
 	if out == "-" {
 		return "", fmt.Errorf("writing to stdout: say which format with -f; known: %s", formatNames())
@@ -73,6 +87,7 @@ func pickFormat(flag, out string) (string, error) {
 
 func compileCmd() *cobra.Command {
 	var out, fmtName, arch, profile string
+	var eo encodeOptions
 	cmd := &cobra.Command{
 		Use:   "compile POLICY -o OUT",
 		Short: "compile a policy to a filter (format from OUT's extension, or -f)",
@@ -105,11 +120,24 @@ nothing is written and an existing OUT is left as it was.`,
 			if err != nil {
 				return err
 			}
-			prog, err := compiler.Compile(p, compiler.Options{Profile: prof})
+			copts := compiler.Options{Profile: prof}
+			if eo.EnosysNewer {
+				enosys := policy.Errno(uint16(unix.ENOSYS))
+				copts.NewerAction = &enosys
+			}
+			prog, err := compiler.Compile(p, copts)
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			enc, err := formats[name].encode(p, prog)
+			if eo.Name == "" {
+				eo.Name = defaultName(args[0])
+			}
+			enc, err := formats[name].encode(p, prog, eo)
+			var diags lang.ErrorList
+			if errors.As(err, &diags) {
+				printDiags(cmd.ErrOrStderr(), diags)
+				return exitError{1}
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
@@ -120,7 +148,20 @@ nothing is written and an existing OUT is left as it was.`,
 	cmd.Flags().StringVarP(&fmtName, "format", "f", "", "output format (default: from the extension)")
 	cmd.Flags().StringVar(&arch, "arch", "", "compile for these ABIs instead of the policy's (comma-separated)")
 	cmd.Flags().StringVar(&profile, "profile", "", "order the syscall dispatch by this frequency profile (scc record --profile)")
+	cmd.Flags().StringVar(&eo.ListenerPath, "listener-path", "", "container formats: the Unix socket a runtime sends the notify fd to (needed when the policy uses notify)")
+	cmd.Flags().StringVar(&eo.Name, "name", "", "k8s format: the profile's name (default: the policy file's base name)")
+	cmd.Flags().BoolVar(&eo.EnosysNewer, "enosys-newer", false, "BPF formats: syscall numbers above each ABI's table fail with ENOSYS instead of the default, so that libc falls back from calls newer than the policy (clone3, faccessat2)")
 	return cmd
+}
+
+// defaultName names exported objects after the policy file: app.pol is
+// "app".
+func defaultName(path string) string {
+	if path == "-" {
+		return "scc"
+	}
+	base := filepath.Base(path)
+	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
 // readProfile reads a syscall frequency profile ("" = none) into the

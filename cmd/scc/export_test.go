@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moby/profiles/seccomp"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scc-dev/scc/bpfasm"
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/syscalls"
+)
+
+func strictJSON(t *testing.T, data []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(v), string(data))
+}
+
+func TestCompileContainerFormats(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args  []string
+		out   string
+		check func(t *testing.T, data []byte)
+	}{
+		{nil, "app.json", func(t *testing.T, data []byte) {
+			var p seccomp.Seccomp
+			strictJSON(t, data, &p)
+			require.Equal(t, specs.ActAllow, p.DefaultAction)
+			require.NotEmpty(t, p.Syscalls)
+		}},
+		{[]string{"-f", "docker"}, "profile.txt", func(t *testing.T, data []byte) {
+			var p seccomp.Seccomp
+			strictJSON(t, data, &p)
+		}},
+		{nil, "app.oci.json", func(t *testing.T, data []byte) {
+			var s specs.LinuxSeccomp
+			strictJSON(t, data, &s)
+			require.Equal(t, []specs.Arch{specs.ArchX86_64}, s.Architectures)
+		}},
+		{nil, "app.yaml", func(t *testing.T, data []byte) {
+			for _, kind := range []string{"ConfigMap", "DaemonSet", "Pod", "SeccompProfile"} {
+				require.Contains(t, string(data), "kind: "+kind+"\n")
+			}
+			require.Contains(t, string(data), "localhostProfile: scc/nofork.json")
+		}},
+		{[]string{"--name", "web"}, "k.yml", func(t *testing.T, data []byte) {
+			require.Contains(t, string(data), "localhostProfile: scc/web.json")
+		}},
+	} {
+		t.Run(tc.out, func(t *testing.T) {
+			out := filepath.Join(dir, tc.out)
+			args := append([]string{"compile", "../../examples/nofork.pol", "-o", out}, tc.args...)
+			code, _, errOut := scc(t, "", args...)
+			require.Equal(t, 0, code, errOut)
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			tc.check(t, data)
+		})
+	}
+}
+
+func TestCompileListenerPath(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "n.pol")
+	require.NoError(t, os.WriteFile(src, []byte("arch x86_64\ndefault allow\nnotify mkdir\n"), 0o644))
+	out := filepath.Join(dir, "n.json")
+	code, _, errOut := scc(t, "", "compile", src, "-o", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "n.pol: the policy uses notify: a runtime needs a listener path")
+	require.NoFileExists(t, out)
+
+	code, _, errOut = scc(t, "", "compile", src, "-o", out, "--listener-path", "/run/agent.sock")
+	require.Equal(t, 0, code, errOut)
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	var p seccomp.Seccomp
+	strictJSON(t, data, &p)
+	require.Equal(t, "/run/agent.sock", p.ListenerPath)
+	require.Equal(t, specs.ActNotify, p.Syscalls[0].Action)
+}
+
+// TestCompileExportErrors: what a profile cannot say fails at the rule,
+// and the output is left as it was.
+func TestCompileExportErrors(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "app.json")
+	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
+	for _, tc := range []struct{ file, want string }{
+		{"../../testdata/policies/multiarch.pol", "multiarch.pol:12:1: openat means different things on x86_64 and aarch64"},
+		{"../../testdata/policies/x32only.pol", "x32only.pol: badarch errno(ENOSYS): a container profile cannot set the bad-arch action"},
+	} {
+		for _, f := range []string{"docker", "oci", "k8s"} {
+			code, _, errOut := scc(t, "", "compile", tc.file, "-o", out, "-f", f)
+			require.Equal(t, 1, code, f)
+			require.Contains(t, errOut, tc.want, f)
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			require.Equal(t, "old", string(data))
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file may be left behind")
+}
+
+func TestCompileEnosysNewer(t *testing.T) {
+	host := syscalls.Host()
+	if host == nil || host.Name != "x86_64" {
+		t.Skip("the policy targets x86_64")
+	}
+	run := func(args ...string) []bpfasm.Insn {
+		code, out, errOut := scc(t, "", append([]string{"compile", "../../examples/readonly.pol", "-o", "-", "-f", "bpf"}, args...)...)
+		require.Equal(t, 0, code, errOut)
+		prog, err := bpfasm.Decode([]byte(out))
+		require.NoError(t, err)
+		return prog
+	}
+	decide := func(prog []bpfasm.Insn, nr uint32) policy.Action {
+		d := bpfasm.Data{Arch: host.AuditArch, Nr: int32(nr)}
+		ret, _, err := bpfasm.Run(prog, &d)
+		require.NoError(t, err)
+		return policy.Action(ret)
+	}
+	plain, newer := run(), run("--enosys-newer")
+	top := host.MaxNr()
+	enosys := policy.Errno(38)
+	require.NotEqual(t, enosys, decide(plain, top+1), "readonly.pol's default is not ENOSYS")
+	require.Equal(t, enosys, decide(newer, top+1))
+	require.Equal(t, enosys, decide(newer, top+500))
+	require.Equal(t, decide(plain, top), decide(newer, top), "the table's own numbers keep their action")
+
+	code, _, errOut := scc(t, "", "compile", "../../examples/readonly.pol", "-o", "-", "-f", "docker", "--enosys-newer")
+	require.Equal(t, 1, code)
+	require.True(t, strings.Contains(errOut, "--enosys-newer applies to BPF outputs"), errOut)
+}
