@@ -19,13 +19,18 @@ vet:
 unit:
 	$(GO) test -count=1 ./...
 
-# Each fuzz target for FUZZTIME (go test runs one target at a time).
+# Each fuzz target for FUZZTIME (go test runs one target at a time). A run
+# can fail without a finding (a worker lost under load): then the corpus,
+# which holds any crasher the run saved, is run again and decides.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
 	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/dev/null || { $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=1x $$pkg; exit 1; }; \
+	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg >/tmp/scc-fuzz.log 2>&1 || { \
+	      tail -20 /tmp/scc-fuzz.log; \
+	      echo "fuzz run failed; re-running the saved corpus (a crasher found is in testdata/fuzz and fails here)"; \
+	      $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=1x $$pkg || exit 1; }; \
 	  done; \
 	done
 
