@@ -2,9 +2,7 @@ package docker_test
 
 import (
 	"encoding/json"
-	"math/rand/v2"
 	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/scc-dev/scc/backend/docker"
 	"github.com/scc-dev/scc/backend/oci"
 	"github.com/scc-dev/scc/bpfasm"
+	"github.com/scc-dev/scc/internal/difftest"
 	"github.com/scc-dev/scc/internal/libseccomp"
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/resolve"
@@ -104,16 +103,16 @@ func TestEquivalence(t *testing.T) {
 					t.Logf("%s: %d syscalls unknown to this libseccomp, skipped", f.Arch.Name, len(skip))
 				}
 			}
-			g := newInputs(p, rand.New(rand.NewPCG(7, uint64(len(path)))))
+			g := difftest.New(7+uint64(len(path)), difftest.FromPolicy(p))
 			for _, f := range p.Filters {
 				for _, s := range f.Arch.Syscalls() {
-					for _, args := range g.argSets(4) {
+					for _, args := range g.ArgSets(4) {
 						c.check(bpfasm.Data{Arch: f.Arch.AuditArch, Nr: int32(s.Nr), Args: args})
 					}
 				}
 			}
 			for i := 0; i < 20_000; i++ {
-				c.check(g.data())
+				c.check(g.Data())
 			}
 			t.Logf("%d inputs compared, %d skipped, %d instructions from libseccomp, profile %d bytes", c.n, c.skipped, len(prog), len(js))
 			require.Zero(t, c.fails, "%d of %d inputs disagree", c.fails, c.n)
@@ -188,7 +187,7 @@ func TestEquivalenceBig(t *testing.T) {
 			cut.Filters = append(cut.Filters, nf)
 		}
 		c := &checker{t: t, p: cut, prog: prog, nativeTarget: true, skipNr: map[uint32]map[uint32]bool{}}
-		g := newInputs(cut, rand.New(rand.NewPCG(11, uint64(si))))
+		g := difftest.New(11+uint64(si), difftest.FromPolicy(cut))
 		for _, f := range cut.Filters {
 			skip := map[uint32]bool{}
 			for _, s := range f.Syscalls {
@@ -198,7 +197,7 @@ func TestEquivalenceBig(t *testing.T) {
 			}
 			c.skipNr[f.Arch.AuditArch] = skip
 			for _, s := range f.Syscalls {
-				for _, args := range g.argSets(200) {
+				for _, args := range g.ArgSets(200) {
 					c.check(bpfasm.Data{Arch: f.Arch.AuditArch, Nr: int32(s.Nr), Args: args})
 				}
 			}
@@ -290,118 +289,4 @@ func TestStrictJSON(t *testing.T) {
 		b, _ := json.Marshal(loaded)
 		require.JSONEq(t, string(a), string(b), path)
 	}
-}
-
-// inputs generates seccomp_data biased to where filters go wrong (copied
-// from compiler/equiv_test.go).
-type inputs struct {
-	r      *rand.Rand
-	arches []uint32
-	nrs    []uint32
-	words  []uint32
-	values []uint64
-}
-
-func newInputs(p *policy.Policy, r *rand.Rand) *inputs {
-	g := &inputs{r: r}
-	seenArch := map[uint32]bool{}
-	for _, a := range syscalls.Arches() {
-		if !seenArch[a.AuditArch] {
-			seenArch[a.AuditArch] = true
-			g.arches = append(g.arches, a.AuditArch)
-		}
-	}
-	g.arches = append(g.arches, 0, 0xffffffff, syscalls.AuditArchX86_64^1)
-	nrSet := map[uint32]bool{0: true, 1: true, 0xffffffff: true, syscalls.X32Bit - 1: true, syscalls.X32Bit: true, 0x7fffffff: true, 0x80000000: true}
-	vals := map[uint64]bool{0: true, 1: true, ^uint64(0): true, 0xffffffff: true, 1 << 32: true, 0xffffffff00000000: true, 0x7fffffff: true, 0x80000000: true}
-	for _, f := range p.Filters {
-		for _, s := range f.Syscalls {
-			for _, d := range []uint32{s.Nr - 1, s.Nr, s.Nr + 1, s.Nr ^ syscalls.X32Bit} {
-				nrSet[d] = true
-			}
-			for _, r := range s.Rules {
-				walk(r.Cond, func(c *policy.Cmp) {
-					for _, v := range []uint64{c.Value, c.Value - 1, c.Value + 1, c.Mask, ^c.Mask, c.Value | ^c.Mask, c.Value &^ 1} {
-						vals[v] = true
-					}
-				})
-			}
-		}
-	}
-	g.nrs = sortedKeys(nrSet)
-	g.values = sortedKeys(vals)
-	words := map[uint32]bool{}
-	for _, v := range g.values {
-		words[uint32(v)] = true
-		words[uint32(v>>32)] = true
-	}
-	g.words = sortedKeys(words)
-	return g
-}
-
-func sortedKeys[K uint32 | uint64](m map[K]bool) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
-func walk(e policy.Expr, f func(*policy.Cmp)) {
-	switch e := e.(type) {
-	case *policy.Cmp:
-		f(e)
-	case *policy.And:
-		walk(e.X, f)
-		walk(e.Y, f)
-	case *policy.Or:
-		walk(e.X, f)
-		walk(e.Y, f)
-	case *policy.Not:
-		walk(e.X, f)
-	}
-}
-
-func (g *inputs) value() uint64 {
-	switch g.r.IntN(4) {
-	case 0:
-		return g.values[g.r.IntN(len(g.values))]
-	case 1:
-		return uint64(g.words[g.r.IntN(len(g.words))])<<32 | uint64(g.words[g.r.IntN(len(g.words))])
-	case 2:
-		hi := []uint32{0, 1, 0xffffffff}[g.r.IntN(3)]
-		return uint64(hi)<<32 | uint64(g.words[g.r.IntN(len(g.words))])
-	}
-	return g.r.Uint64()
-}
-
-func (g *inputs) argSets(n int) [][6]uint64 {
-	out := [][6]uint64{{}}
-	for i := 1; i < n; i++ {
-		var a [6]uint64
-		for j := range a {
-			a[j] = g.value()
-		}
-		out = append(out, a)
-	}
-	return out
-}
-
-func (g *inputs) data() bpfasm.Data {
-	d := bpfasm.Data{IP: g.r.Uint64()}
-	if g.r.IntN(8) == 0 {
-		d.Arch = g.r.Uint32()
-	} else {
-		d.Arch = g.arches[g.r.IntN(len(g.arches))]
-	}
-	if g.r.IntN(10) == 0 {
-		d.Nr = int32(g.r.Uint32())
-	} else {
-		d.Nr = int32(g.nrs[g.r.IntN(len(g.nrs))])
-	}
-	for j := range d.Args {
-		d.Args[j] = g.value()
-	}
-	return d
 }

@@ -137,6 +137,15 @@ func (g *Inputs) Args() [6]uint64 {
 	return a
 }
 
+// ArgSets is n argument sets: all zero first, then generated ones.
+func (g *Inputs) ArgSets(n int) [][6]uint64 {
+	out := [][6]uint64{{}}
+	for len(out) < n {
+		out = append(out, g.Args())
+	}
+	return out
+}
+
 // Data is one generated input.
 func (g *Inputs) Data() bpfasm.Data {
 	d := bpfasm.Data{IP: g.r.Uint64(), Args: g.Args()}
@@ -158,11 +167,7 @@ func (g *Inputs) Data() bpfasm.Data {
 func (g *Inputs) Each(n, argSets int, f func(bpfasm.Data)) {
 	for _, a := range syscalls.Arches() {
 		for _, s := range a.Syscalls() {
-			for k := 0; k < argSets; k++ {
-				var args [6]uint64
-				if k > 0 {
-					args = g.Args()
-				}
+			for _, args := range g.ArgSets(argSets) {
 				f(bpfasm.Data{Arch: a.AuditArch, Nr: int32(s.Nr), Args: args})
 			}
 		}
