@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -77,18 +79,34 @@ func runHelper() {
 		fail("exec %s: %v", cfg.Path, err)
 	}
 
+	// Build everything execve and sendmsg need now. Between Install and
+	// execve the helper must not allocate: a heap that grows there calls
+	// mmap, which the policy may deny, and the Go runtime dies with
+	// "cannot allocate memory" (seen on CI, with a recorded policy that
+	// had no mmap). GC off for the same reason: a cycle started there wakes
+	// and parks threads with calls the policy need not allow.
+	ex, err := prepareExec(cfg.Path, cfg.Args, cfg.Env)
+	if err != nil {
+		fail("exec %s: %v", cfg.Path, err)
+	}
 	flags := cfg.Flags
 	if cfg.Listener {
 		flags |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
 	}
-	listener, err := Install(cfg.Filter, flags)
+	prog, err := decodeFilter(cfg.Filter)
+	if err != nil {
+		fail("%v", err)
+	}
+	debug.SetGCPercent(-1)
+
+	listener, err := install(prog, flags)
 	if err != nil {
 		fail("%v", err)
 	}
 	// From here on every system call passes through the filter: keep the
-	// path to execve short.
+	// path to execve short and free of allocation.
 	if cfg.Listener {
-		if err := unix.Sendmsg(socketFd, []byte{0}, unix.UnixRights(listener), nil, 0); err != nil {
+		if err := sendFd(socketFd, listener); err != nil {
 			fail("sandbox helper: passing the notification listener to the supervisor: %v", err)
 		}
 		// The command must not hold its own listener: it could answer its
@@ -97,6 +115,75 @@ func runHelper() {
 		unix.Close(listener)
 		unix.Close(socketFd)
 	}
-	err = syscall.Exec(cfg.Path, cfg.Args, cfg.Env)
-	fail("exec %s: %v", cfg.Path, err)
+	errno := ex.exec()
+	fail("exec %s: %v", cfg.Path, errno)
+}
+
+// execArgs is an execve call built in advance, so that making it allocates
+// nothing.
+type execArgs struct {
+	path       *byte
+	argv, envp []*byte
+}
+
+func prepareExec(path string, args, env []string) (execArgs, error) {
+	p, err := unix.BytePtrFromString(path)
+	if err != nil {
+		return execArgs{}, err
+	}
+	argv, err := cStrings(args)
+	if err != nil {
+		return execArgs{}, err
+	}
+	envp, err := cStrings(env)
+	if err != nil {
+		return execArgs{}, err
+	}
+	return execArgs{p, argv, envp}, nil
+}
+
+// exec returns only if execve fails.
+func (e execArgs) exec() unix.Errno {
+	_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(e.path)),
+		uintptr(unsafe.Pointer(&e.argv[0])), uintptr(unsafe.Pointer(&e.envp[0])))
+	return errno
+}
+
+// sendFd passes fd over a unix socket with a one-byte message, building the
+// message in a fixed-size array so that nothing is allocated after the
+// filter is installed.
+func sendFd(sock, fd int) error {
+	var oob [24]byte // CmsgSpace(4) on 64-bit
+	n := unix.CmsgSpace(4)
+	if n > len(oob) {
+		return fmt.Errorf("control message of %d bytes", n)
+	}
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h.Level = unix.SOL_SOCKET
+	h.Type = unix.SCM_RIGHTS
+	h.SetLen(unix.CmsgLen(4))
+	*(*int32)(unsafe.Pointer(&oob[unix.CmsgLen(0)])) = int32(fd)
+	var data [1]byte
+	iov := unix.Iovec{Base: &data[0]}
+	iov.SetLen(1)
+	msg := unix.Msghdr{Iov: &iov, Iovlen: 1, Control: &oob[0]}
+	msg.SetControllen(n)
+	_, _, errno := unix.RawSyscall(unix.SYS_SENDMSG, uintptr(sock), uintptr(unsafe.Pointer(&msg)), 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// cStrings is a NULL-terminated array of C strings, as execve wants it.
+func cStrings(ss []string) ([]*byte, error) {
+	out := make([]*byte, len(ss)+1)
+	for i, s := range ss {
+		p, err := unix.BytePtrFromString(s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
+	}
+	return out, nil
 }

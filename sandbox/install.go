@@ -34,6 +34,12 @@ func Install(filter []byte, flags uint) (listenerFd int, err error) {
 	if err != nil {
 		return -1, err
 	}
+	return install(prog, flags)
+}
+
+// install does not allocate on success, so the sandbox helper can call it
+// with garbage collection off and nothing left to do but execve.
+func install(prog []unix.SockFilter, flags uint) (listenerFd int, err error) {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return -1, fmt.Errorf("setting no_new_privs: %w", err)
 	}
