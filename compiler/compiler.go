@@ -25,8 +25,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/policy"
@@ -61,11 +59,11 @@ func DecideNewer(p *policy.Policy, newer *policy.Action, auditArch, nr uint32, a
 
 // Compile lowers p to a BPF program that the kernel accepts.
 func Compile(p *policy.Policy, opts Options) ([]bpfasm.Insn, error) {
-	prog, err := Lower(p, opts)
+	ops, err := lower(p, opts)
 	if err != nil {
 		return nil, err
 	}
-	insns, err := prog.Assemble()
+	insns, err := assemble(ops)
 	if err != nil {
 		return nil, err
 	}
@@ -78,74 +76,125 @@ func Compile(p *policy.Policy, opts Options) ([]bpfasm.Insn, error) {
 
 // Lower produces the symbolic program, before labels are resolved.
 func Lower(p *policy.Policy, opts Options) (*bpfasm.Program, error) {
+	ops, err := lower(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	return toProgram(ops), nil
+}
+
+// lower generates the program and optimizes it. Code is generated straight
+// into ops whose jumps name labels (small integers, not strings: hashing
+// label names cost a third of a compile), which resolve turns into
+// instruction indexes.
+func lower(p *policy.Policy, opts Options) ([]op, error) {
 	if len(p.Filters) == 0 {
 		return nil, fmt.Errorf("the policy has no target architecture")
 	}
-	g := &gen{p: p, opts: opts, prog: &bpfasm.Program{}, bodies: map[string]string{}, rets: map[policy.Action]string{},
-		allowRet: retLabel(policy.Allow), logRet: retLabel(policy.Log)}
+	g := &gen{p: p, opts: opts, bodies: map[string]label{}, rets: map[policy.Action]label{},
+		labels: []labelInfo{{}}} // label 0 is "the next instruction"
 	g.archDispatch()
 	// Bodies come after every tree, so that ABIs with identical rules for
 	// a syscall share one body and every jump to it goes forward.
 	for len(g.queue) > 0 {
 		b := g.queue[0]
 		g.queue = g.queue[1:]
-		g.prog.Mark(b.label)
+		g.mark(b.label)
 		g.body(b.s)
 	}
 	g.emitRets()
-	return optimize(g.prog)
+	if err := g.resolve(); err != nil {
+		return nil, err
+	}
+	return optimize(g.ops), nil
+}
+
+// label names an instruction of the program being generated. Labels are
+// numbered from 1; 0 is the next instruction (a false branch that falls
+// through).
+type label int32
+
+type labelInfo struct {
+	at  int           // the instruction marked, -1 until mark
+	ret bool          // the label of a shared ret
+	act policy.Action // …returning this
 }
 
 type gen struct {
 	p      *policy.Policy
 	opts   Options
-	prog   *bpfasm.Program
-	bodies map[string]string        // body key → label, so identical rule chains are emitted once
-	rets   map[policy.Action]string // the actions returned, with their labels
+	ops    []op                    // jumps name labels until resolve
+	labels []labelInfo             // by label
+	bodies map[string]label        // body key → label, so identical rule chains are emitted once
+	rets   map[policy.Action]label // the actions returned, with their labels
 	queue  []pendingBody
-	labels int
 	key    []byte // scratch for bodyKey
-
-	allowRet, logRet string // labels of the rets that let a call through
 }
 
 type pendingBody struct {
-	label string
+	label label
 	s     *policy.Syscall
 }
 
-func (g *gen) newLabel(kind string) string {
-	g.labels++
-	return kind + "." + strconv.Itoa(g.labels)
+func (g *gen) newLabel() label {
+	g.labels = append(g.labels, labelInfo{at: -1})
+	return label(len(g.labels) - 1)
 }
 
-func (g *gen) emit(i ...bpfasm.Instr) { g.prog.Emit(i...) }
+// mark makes l name the next instruction emitted.
+func (g *gen) mark(l label) { g.labels[l].at = len(g.ops) }
 
-func stmt(op uint16, k uint32) bpfasm.Instr { return bpfasm.Instr{Insn: bpfasm.Insn{Op: op, K: k}} }
+func (g *gen) emit(in bpfasm.Insn) { g.ops = append(g.ops, op{in: in, t: -1, f: -1}) }
 
-func jump(op uint16, k uint32, t, f string) bpfasm.Instr {
-	return bpfasm.Instr{Insn: bpfasm.Insn{Op: op, K: k}, True: t, False: f}
+// jump emits a jump to labels t and f (f unused for ja).
+func (g *gen) jump(opc uint16, k uint32, t, f label) {
+	g.ops = append(g.ops, op{in: bpfasm.Insn{Op: opc, K: k}, t: int(t), f: int(f)})
 }
 
-func load(off uint32) bpfasm.Instr { return stmt(bpfasm.LD|bpfasm.W|bpfasm.ABS, off) }
+func stmt(op uint16, k uint32) bpfasm.Insn { return bpfasm.Insn{Op: op, K: k} }
+
+func load(off uint32) bpfasm.Insn { return stmt(bpfasm.LD|bpfasm.W|bpfasm.ABS, off) }
+
+// resolve turns the labels jumps name into instruction indexes.
+func (g *gen) resolve() error {
+	target := func(i int, l int) (int, error) {
+		if l == 0 {
+			return i + 1, nil
+		}
+		t := g.labels[l].at
+		if t <= i {
+			return 0, fmt.Errorf("compiler: bad jump to label %d at %d (a bug in scc)", l, i)
+		}
+		return t, nil
+	}
+	for i := range g.ops {
+		o := &g.ops[i]
+		var err error
+		switch {
+		case isJA(o.in):
+			o.t, err = target(i, o.t)
+			o.f = -1
+		case isCond(o.in):
+			if o.t, err = target(i, o.t); err == nil {
+				o.f, err = target(i, o.f)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // ret returns the label of the shared `ret a`.
-func (g *gen) ret(a policy.Action) string {
+func (g *gen) ret(a policy.Action) label {
 	l, ok := g.rets[a]
 	if !ok {
-		l = retLabel(a)
+		l = g.newLabel()
+		g.labels[l].ret, g.labels[l].act = true, a
 		g.rets[a] = l
 	}
 	return l
-}
-
-func retLabel(a policy.Action) string {
-	const hex = "0123456789abcdef"
-	b := []byte("ret.00000000")
-	for i := 0; i < 8; i++ {
-		b[len(b)-1-i] = hex[uint32(a)>>(4*i)&0xf]
-	}
-	return string(b)
 }
 
 func (g *gen) emitRets() {
@@ -155,7 +204,7 @@ func (g *gen) emitRets() {
 	}
 	sort.Slice(acts, func(i, j int) bool { return acts[i] < acts[j] })
 	for _, a := range acts {
-		g.prog.Mark(g.rets[a])
+		g.mark(g.rets[a])
 		g.emit(stmt(bpfasm.RET|bpfasm.K, uint32(a)))
 	}
 }
@@ -179,12 +228,12 @@ func (g *gen) archDispatch() {
 	for i, aa := range order {
 		next := g.ret(g.p.BadArch)
 		if i < len(order)-1 {
-			next = g.newLabel("arch")
+			next = g.newLabel()
 		}
-		g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, aa, "", next))
+		g.jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, aa, 0, next)
 		g.tree(groups[aa])
 		if i < len(order)-1 {
-			g.prog.Mark(next)
+			g.mark(next)
 		}
 	}
 }
@@ -199,9 +248,9 @@ func (g *gen) tree(filters []*policy.Filter) {
 	d.release()
 }
 
-// outcome is where a range of syscall numbers goes: a shared ret, or the
-// label of a syscall body.
-type outcome = string
+// outcome is where a range of syscall numbers goes: the label of a shared
+// ret, or of a syscall body.
+type outcome = label
 
 // span is a maximal run of numbers [lo, hi] with one outcome.
 type span struct {
@@ -287,7 +336,7 @@ func (g *gen) syscallOutcome(s *policy.Syscall) outcome {
 	if l, ok := g.bodies[string(g.key)]; ok {
 		return l
 	}
-	l := g.newLabel("sys." + s.Name)
+	l := g.newLabel()
 	g.bodies[string(g.key)] = l
 	g.queue = append(g.queue, pendingBody{l, s})
 	return l
@@ -366,36 +415,36 @@ func (g *gen) body(s *policy.Syscall) {
 	for _, r := range s.Rules {
 		t := g.ret(r.Action)
 		if r.Cond == nil {
-			g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, t, ""))
+			g.jump(bpfasm.JMP|bpfasm.JA, 0, t, 0)
 			return
 		}
-		next := g.newLabel("rule")
+		next := g.newLabel()
 		g.cond(r.Cond, t, next)
-		g.prog.Mark(next)
+		g.mark(next)
 	}
-	g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, g.ret(g.p.Default), ""))
+	g.jump(bpfasm.JMP|bpfasm.JA, 0, g.ret(g.p.Default), 0)
 }
 
 // cond emits code that jumps to t when e holds and to f otherwise.
-func (g *gen) cond(e policy.Expr, t, f string) {
+func (g *gen) cond(e policy.Expr, t, f label) {
 	switch e := e.(type) {
 	case policy.Bool:
 		target := f
 		if e {
 			target = t
 		}
-		g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, target, ""))
+		g.jump(bpfasm.JMP|bpfasm.JA, 0, target, 0)
 	case *policy.Not:
 		g.cond(e.X, f, t)
 	case *policy.And:
-		mid := g.newLabel("and")
+		mid := g.newLabel()
 		g.cond(e.X, mid, f)
-		g.prog.Mark(mid)
+		g.mark(mid)
 		g.cond(e.Y, t, f)
 	case *policy.Or:
-		mid := g.newLabel("or")
+		mid := g.newLabel()
 		g.cond(e.X, t, mid)
-		g.prog.Mark(mid)
+		g.mark(mid)
 		g.cond(e.Y, t, f)
 	case *policy.Cmp:
 		g.cmp(e, t, f)
@@ -407,7 +456,7 @@ func (g *gen) cond(e policy.Expr, t, f string) {
 // cmp compares (arg & mask) with a 64-bit value using two 32-bit words.
 // The high word decides unless it is equal; masks whose high half is zero
 // (every int-typed argument) skip it entirely.
-func (g *gen) cmp(c *policy.Cmp, t, f string) {
+func (g *gen) cmp(c *policy.Cmp, t, f label) {
 	mh, ml := uint32(c.Mask>>32), uint32(c.Mask)
 	vh, vl := uint32(c.Value>>32), uint32(c.Value)
 	op := c.Op
@@ -422,31 +471,31 @@ func (g *gen) cmp(c *policy.Cmp, t, f string) {
 	}
 	if mh != 0 || vh != 0 {
 		g.loadMasked(bpfasm.ArgHi(c.Arg), mh)
-		lo := g.newLabel("lo")
+		lo := g.newLabel()
 		if op == policy.EQ {
-			g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, vh, lo, f))
+			g.jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, vh, lo, f)
 		} else {
-			eq := g.newLabel("hieq")
-			g.emit(jump(bpfasm.JMP|bpfasm.JGT|bpfasm.K, vh, t, eq))
-			g.prog.Mark(eq)
-			g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, vh, lo, f))
+			eq := g.newLabel()
+			g.jump(bpfasm.JMP|bpfasm.JGT|bpfasm.K, vh, t, eq)
+			g.mark(eq)
+			g.jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, vh, lo, f)
 		}
-		g.prog.Mark(lo)
+		g.mark(lo)
 	}
 	if op == policy.EQ && vl == 0 && ml != ^uint32(0) {
 		// (x & m) == 0 is one jset.
 		g.emit(load(bpfasm.ArgLo(c.Arg)))
-		g.emit(jump(bpfasm.JMP|bpfasm.JSET|bpfasm.K, ml, f, t))
+		g.jump(bpfasm.JMP|bpfasm.JSET|bpfasm.K, ml, f, t)
 		return
 	}
 	g.loadMasked(bpfasm.ArgLo(c.Arg), ml)
 	switch op {
 	case policy.EQ:
-		g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, vl, t, f))
+		g.jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, vl, t, f)
 	case policy.GT:
-		g.emit(jump(bpfasm.JMP|bpfasm.JGT|bpfasm.K, vl, t, f))
+		g.jump(bpfasm.JMP|bpfasm.JGT|bpfasm.K, vl, t, f)
 	case policy.GE:
-		g.emit(jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, vl, t, f))
+		g.jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, vl, t, f)
 	}
 }
 
@@ -460,5 +509,6 @@ func (g *gen) loadMasked(off, mask uint32) {
 // denied reports whether an outcome is a ret of anything but allow (or
 // log, which lets the call through too).
 func (g *gen) denied(o outcome) bool {
-	return strings.HasPrefix(o, "ret.") && o != g.allowRet && o != g.logRet
+	l := g.labels[o]
+	return l.ret && l.act != policy.Allow && l.act != policy.Log
 }

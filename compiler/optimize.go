@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"fmt"
 	"strconv"
 	"sync"
 
@@ -57,11 +56,7 @@ type optimizer struct {
 // maxRounds guards the fixed-point loop; real programs settle in a few.
 const maxRounds = 32
 
-func optimize(p *bpfasm.Program) (*bpfasm.Program, error) {
-	ops, err := fromProgram(p)
-	if err != nil {
-		return nil, err
-	}
+func optimize(ops []op) []op {
 	o, _ := optimizers.Get().(*optimizer)
 	if o == nil {
 		o = &optimizer{}
@@ -79,37 +74,7 @@ func optimize(p *bpfasm.Program) (*bpfasm.Program, error) {
 			break
 		}
 	}
-	return toProgram(ops), nil
-}
-
-func fromProgram(p *bpfasm.Program) ([]op, error) {
-	ops := make([]op, len(p.Insns))
-	for i, in := range p.Insns {
-		ops[i] = op{in: in.Insn, t: -1, f: -1}
-		target := func(label string, raw uint32) (int, error) {
-			if label == "" {
-				return i + 1 + int(raw), nil
-			}
-			t, ok := p.Labels[label]
-			if !ok || t <= i {
-				return 0, fmt.Errorf("compiler: bad jump to %q at %d (a bug in scc)", label, i)
-			}
-			return t, nil
-		}
-		var err error
-		switch {
-		case isJA(in.Insn):
-			ops[i].t, err = target(in.True, in.K)
-		case isCond(in.Insn):
-			if ops[i].t, err = target(in.True, uint32(in.Jt)); err == nil {
-				ops[i].f, err = target(in.False, uint32(in.Jf))
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return ops, nil
+	return ops
 }
 
 func toProgram(ops []op) *bpfasm.Program {

@@ -32,8 +32,7 @@ type dispatch struct {
 	w     []float64 // weight of each span
 	pre   []float64 // prefix sums of w
 	n     int
-	// outs numbers the spans' outcomes, so that the planner compares
-	// integers rather than labels.
+	// outs are the spans' outcomes side by side, for the chain search.
 	outs []int32
 	// Tables over intervals i..j, stored by diagonal: the intervals of
 	// each length in turn, at diag[j-i]+i (see at). The planner fills one
@@ -150,14 +149,8 @@ func planTree(spans []span, w []float64, knuth bool) *dispatch {
 	for i, x := range w {
 		d.pre[i+1] = d.pre[i] + x
 	}
-	ids := make(map[outcome]int32)
 	for i, s := range spans {
-		id, ok := ids[s.out]
-		if !ok {
-			id = int32(len(ids))
-			ids[s.out] = id
-		}
-		d.outs[i] = id
+		d.outs[i] = int32(s.out)
 	}
 	for i := range n {
 		d.best[d.at(i, i)] = int16(i)
@@ -239,15 +232,15 @@ func (d *dispatch) chainCost(i, j int) (float64, chainOrder, bool) {
 // the number.
 func (g *gen) emitTree(d *dispatch, i, j int) {
 	if i == j {
-		g.emit(jump(bpfasm.JMP|bpfasm.JA, 0, d.spans[i].out, ""))
+		g.jump(bpfasm.JMP|bpfasm.JA, 0, d.spans[i].out, 0)
 		return
 	}
 	if m := d.splitAt(i, j); m >= 0 {
 		left, right := g.subtree(d, i, m-1), g.subtree(d, m, j)
-		g.emit(jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, d.spans[m].lo, right.label, left.label))
+		g.jump(bpfasm.JMP|bpfasm.JGE|bpfasm.K, d.spans[m].lo, right.label, left.label)
 		for _, s := range []subtree{left, right} {
 			if !s.leaf {
-				g.prog.Mark(s.label)
+				g.mark(s.label)
 				g.emitTree(d, s.i, s.j)
 			}
 		}
@@ -262,16 +255,16 @@ func (g *gen) emitTree(d *dispatch, i, j int) {
 		}
 	}
 	for n, k := range picks {
-		f := ""
+		f := label(0) // the next jeq
 		if n == len(picks)-1 {
 			f = rest
 		}
-		g.emit(jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, d.spans[k].lo, d.spans[k].out, f))
+		g.jump(bpfasm.JMP|bpfasm.JEQ|bpfasm.K, d.spans[k].lo, d.spans[k].out, f)
 	}
 }
 
 type subtree struct {
-	label string
+	label label
 	leaf  bool
 	i, j  int
 }
@@ -280,7 +273,7 @@ func (g *gen) subtree(d *dispatch, i, j int) subtree {
 	if i == j {
 		return subtree{label: d.spans[i].out, leaf: true}
 	}
-	return subtree{label: g.newLabel("nr"), i: i, j: j}
+	return subtree{label: g.newLabel(), i: i, j: j}
 }
 
 func contains(s []int, x int) bool {

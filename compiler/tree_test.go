@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -44,13 +43,13 @@ func randomSpans(r *rand.Rand, n int) ([]span, []float64) {
 	var spans []span
 	var w []float64
 	lo := uint32(0)
-	prev := ""
+	prev := label(0)
 	for len(spans) < n {
 		width := uint32(1)
 		if r.IntN(2) == 0 {
 			width += uint32(r.IntN(5))
 		}
-		out := fmt.Sprintf("o%d", r.IntN(3))
+		out := label(1 + r.IntN(3))
 		if out == prev {
 			continue
 		}
@@ -93,11 +92,11 @@ func TestTreeShapes(t *testing.T) {
 		w     []float64
 		cost  float64
 	}{
-		{"one span is free", []span{{0, math.MaxUint32, "a"}}, []float64{1}, 0},
-		{"two spans: one jge", []span{{0, 9, "a"}, {10, math.MaxUint32, "b"}}, []float64{1, 1}, 2},
-		{"a lone number between two of one outcome: one jeq", []span{{0, 9, "a"}, {10, 10, "b"}, {11, 20, "a"}}, []float64{1, 1, 1}, 3},
+		{"one span is free", []span{{0, math.MaxUint32, 1}}, []float64{1}, 0},
+		{"two spans: one jge", []span{{0, 9, 1}, {10, math.MaxUint32, 2}}, []float64{1, 1}, 2},
+		{"a lone number between two of one outcome: one jeq", []span{{0, 9, 1}, {10, 10, 2}, {11, 20, 1}}, []float64{1, 1, 1}, 3},
 		{"a heavy span goes near the root",
-			[]span{{0, 0, "a"}, {1, 1, "b"}, {2, 2, "c"}, {3, 3, "d"}}, []float64{100, 1, 1, 1},
+			[]span{{0, 0, 1}, {1, 1, 2}, {2, 2, 3}, {3, 3, 4}}, []float64{100, 1, 1, 1},
 			// jge 1 → a (100×1); then b, c, d under it
 			100 + 1*3 + 1*3 + 1*2},
 	}

@@ -1,0 +1,125 @@
+package compiler
+
+import (
+	"fmt"
+
+	"github.com/scc-dev/scc/bpfasm"
+)
+
+// assemble turns optimized ops (jumps naming instruction indexes) into the
+// kernel program: jump targets become offsets, and a conditional jump whose
+// target is out of 8-bit reach goes through a `ja` trampoline placed right
+// after it. It does what bpfasm's Program.Assemble does with labels, the
+// same way (TestAssembleMatchesBpfasm), without building label names and
+// maps only to resolve them again: that round trip cost a fifth of a
+// compile.
+func assemble(ops []op) ([]bpfasm.Insn, error) {
+	if len(ops) == 0 {
+		return nil, fmt.Errorf("compiler: empty program (a bug in scc)")
+	}
+	// Instructions are nodes whose targets name nodes, so that inserting
+	// a trampoline moves nothing; order is the nodes in program order.
+	type node struct {
+		op
+		deleted bool // a test whose branches both go to the next instruction
+	}
+	nodes := make([]node, len(ops), len(ops)+16)
+	order := make([]int, len(ops))
+	for i, o := range ops {
+		nodes[i] = node{op: o}
+		order[i] = i
+		if isCond(o.in) && o.t == o.f {
+			// The test is moot (the optimizer leaves none; kept exact).
+			if o.t == i+1 {
+				nodes[i].deleted = true
+			} else {
+				nodes[i].op = op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: o.t, f: -1}
+			}
+		}
+	}
+	// pos maps nodes to output indexes; a deleted node takes the index of
+	// the instruction after it, where jumps to it land.
+	var pos []int
+	layout := func() int {
+		pos = grow(&pos, len(nodes))
+		next := 0
+		for _, id := range order {
+			if !nodes[id].deleted {
+				next++
+			}
+		}
+		total := next
+		for j := len(order) - 1; j >= 0; j-- {
+			id := order[j]
+			if !nodes[id].deleted {
+				next--
+			}
+			pos[id] = next
+		}
+		return total
+	}
+	// Trampolines only make distances grow, and a test gets at most two,
+	// so this ends.
+	for grown := true; grown; {
+		layout()
+		grown = false
+		for j := 0; j < len(order); j++ {
+			id := order[j]
+			nd := nodes[id]
+			if nd.deleted || !isCond(nd.in) {
+				continue
+			}
+			far := func(t int) bool { return t >= 0 && pos[t]-pos[id]-1 > 255 }
+			farT, farF := far(nd.t), far(nd.f)
+			if !farT && !farF {
+				continue
+			}
+			var tramps []int
+			add := func(target int) int {
+				nodes = append(nodes, node{op: op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: target, f: -1}})
+				tramps = append(tramps, len(nodes)-1)
+				return len(nodes) - 1
+			}
+			t, f := nd.t, nd.f
+			switch {
+			case farT && farF && t == f:
+				tr := add(t)
+				t, f = tr, tr
+			default:
+				if farT {
+					t = add(t)
+				}
+				if farF {
+					f = add(f)
+				}
+			}
+			nodes[id].t, nodes[id].f = t, f
+			order = append(order[:j+1], append(tramps, order[j+1:]...)...)
+			j += len(tramps)
+			grown = true
+		}
+		if len(order) > 4*bpfasm.MaxInsns+len(ops) { // cannot happen; guards the loop
+			break
+		}
+	}
+	total := layout()
+	if total > bpfasm.MaxInsns {
+		return nil, fmt.Errorf("the program has %d instructions; the kernel's limit is %d", total, bpfasm.MaxInsns)
+	}
+	out := make([]bpfasm.Insn, 0, total)
+	for _, id := range order {
+		nd := nodes[id]
+		if nd.deleted {
+			continue
+		}
+		in, here := nd.in, pos[id]
+		switch {
+		case isJA(in):
+			in.K = uint32(pos[nd.t] - here - 1)
+		case isCond(in):
+			in.Jt, in.Jf = uint8(pos[nd.t]-here-1), uint8(pos[nd.f]-here-1)
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
