@@ -31,6 +31,7 @@ type encodeOptions struct {
 	ListenerPath string // --listener-path: where a runtime sends the notify fd
 	Name         string // --name, else the policy file's base name: names exported objects
 	EnosysNewer  bool   // --enosys-newer: compiled into prog; formats without BPF must refuse it
+	Warn         func(msg string)
 }
 
 var formats = map[string]format{
@@ -132,6 +133,7 @@ nothing is written and an existing OUT is left as it was.`,
 			if eo.Name == "" {
 				eo.Name = defaultName(args[0])
 			}
+			eo.Warn = func(msg string) { fmt.Fprintf(cmd.ErrOrStderr(), "%s: warning: %s\n", args[0], msg) }
 			enc, err := formats[name].encode(p, prog, eo)
 			var diags lang.ErrorList
 			if errors.As(err, &diags) {

@@ -21,6 +21,7 @@ func init() {
 			if err := noEnosys(o); err != nil {
 				return nil, err
 			}
+			warnSize(p, o)
 			return docker.JSON(p, oci.Options{ListenerPath: o.ListenerPath})
 		},
 	}
@@ -35,6 +36,9 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
+			if w := oci.LibseccompSizeWarning(s); w != "" {
+				o.Warn(w)
+			}
 			b, err := json.MarshalIndent(s, "", "  ")
 			return append(b, '\n'), err
 		},
@@ -46,6 +50,7 @@ func init() {
 			if err := noEnosys(o); err != nil {
 				return nil, err
 			}
+			warnSize(p, o)
 			return k8s.Manifests(p, k8s.Options{Name: o.Name, ListenerPath: o.ListenerPath})
 		},
 	}
@@ -58,4 +63,16 @@ func noEnosys(o encodeOptions) error {
 		return errors.New("--enosys-newer applies to BPF outputs; a container profile is compiled by the runtime (runc adds its own ENOSYS stub for newer syscalls, crun does not)")
 	}
 	return nil
+}
+
+// warnSize warns when the runtime's libseccomp will make a program longer
+// than the kernel loads. An export error is left for the format to report.
+func warnSize(p *policy.Policy, o encodeOptions) {
+	s, err := oci.Export(p, oci.Options{ListenerPath: o.ListenerPath})
+	if err != nil {
+		return
+	}
+	if w := oci.LibseccompSizeWarning(s); w != "" {
+		o.Warn(w)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/moby/profiles/seccomp"
 	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scc-dev/scc/bpfasm"
@@ -141,4 +142,39 @@ func TestCompileEnosysNewer(t *testing.T) {
 	code, _, errOut := scc(t, "", "compile", "../../examples/readonly.pol", "-o", "-", "-f", "docker", "--enosys-newer")
 	require.Equal(t, 1, code)
 	require.True(t, strings.Contains(errOut, "--enosys-newer applies to BPF outputs"), errOut)
+}
+
+// A profile that a runtime's libseccomp cannot turn into a loadable
+// program is still written (it means what the policy says), with a
+// warning; one that fits gets none.
+func TestCompileWarnsAboutLibseccompSize(t *testing.T) {
+	dir := t.TempDir()
+	fanout := filepath.Join(dir, "fanout.pol")
+	require.NoError(t, os.WriteFile(fanout, []byte(`arch x86_64, i386, x32
+default errno(EPERM)
+errno(EACCES) ioctl if arg1 != 0xffffffff && arg0 != 0 && arg1 != 0
+allow write
+`), 0o644))
+	for _, tc := range []struct {
+		policy, format, warning string
+	}{
+		{"../../testdata/policies/big.pol", "docker", "libseccomp will compile this profile to at least 4612 instructions"},
+		{"../../testdata/policies/big.pol", "oci", "libseccomp will compile this profile to at least 4612 instructions"},
+		{"../../testdata/policies/big.pol", "k8s", "libseccomp will compile this profile to at least 4612 instructions"},
+		{fanout, "docker", "the profile needs 1024 rules for ioctl"},
+		{"../../examples/nginx.pol", "docker", ""},
+		{"../../examples/readonly.pol", "oci", ""},
+	} {
+		t.Run(filepath.Base(tc.policy)+"/"+tc.format, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			code, _, errOut := scc(t, "", "compile", tc.policy, "-f", tc.format, "-o", out)
+			require.Equal(t, 0, code, errOut)
+			require.FileExists(t, out)
+			if tc.warning == "" {
+				assert.NotContains(t, errOut, "libseccomp")
+				return
+			}
+			assert.Contains(t, errOut, tc.policy+": warning: "+tc.warning)
+		})
+	}
 }

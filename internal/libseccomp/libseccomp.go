@@ -220,7 +220,18 @@ func export(f *seccomp.ScmpFilter) ([]bpfasm.Insn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := len(raw) / 8; n > bpfasm.MaxInsns {
+		return nil, &TooLongError{Insns: n}
+	}
 	return bpfasm.Decode(raw)
+}
+
+// TooLongError is Compile's error for a program longer than the kernel
+// loads: what a runtime would fail on.
+type TooLongError struct{ Insns int }
+
+func (e *TooLongError) Error() string {
+	return fmt.Sprintf("libseccomp: the program has %d instructions; the kernel's limit is %d", e.Insns, bpfasm.MaxInsns)
 }
 
 // Known reports whether this machine's libseccomp knows a syscall name on an
