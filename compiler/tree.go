@@ -152,32 +152,40 @@ func planTree(spans []span, w []float64, knuth bool) *dispatch {
 	for i, s := range spans {
 		d.outs[i] = int32(s.out)
 	}
+	// The tables live in locals: this loop is the hot spot of a compile,
+	// and fields of d would be reloaded after every store.
+	cost, best, diag := d.cost, d.best, d.diag
 	for i := range n {
-		d.best[d.at(i, i)] = int16(i)
+		best[i] = int16(i) // diagonal 0 starts at 0
 	}
 	for length := 2; length <= n; length++ {
+		here, prev := diag[length-1], diag[length-2]
 		for i := 0; i+length-1 < n; i++ {
 			j := i + length - 1
 			lo, hi := i+1, j
 			if knuth && length > 2 {
-				lo, hi = max(int(d.best[d.at(i, j-1)]), i+1), min(int(d.best[d.at(i+1, j)]), j)
+				// best(i, j-1) and best(i+1, j), side by side on the
+				// previous diagonal.
+				lo, hi = max(int(best[prev+i]), i+1), min(int(best[prev+i+1]), j)
 			}
-			bc, bm := d.cost[d.at(i, lo-1)]+d.cost[d.at(lo, j)], lo
+			// cost(i, m-1) + cost(m, j); with the bound moving one span
+			// per interval, each walks along its diagonal.
+			bc, bm := cost[diag[lo-1-i]+i]+cost[diag[j-lo]+lo], lo
 			for m := lo + 1; m <= hi; m++ {
-				if c := d.cost[d.at(i, m-1)] + d.cost[d.at(m, j)]; c < bc {
+				if c := cost[diag[m-1-i]+i] + cost[diag[j-m]+m]; c < bc {
 					bc, bm = c, m
 				}
 			}
-			at := d.at(i, j)
-			d.best[at] = int16(bm)
-			total := bc + float32(d.weight(i, j))
+			at := here + i
+			best[at] = int16(bm)
+			total := bc + float32(d.pre[j+1]-d.pre[i])
 			if length <= chainSpans {
 				if c, order, ok := d.chainCost(i, j); ok && float32(c) < total {
 					total = float32(c)
 					d.chains[i*chainSpans+j-i] = order
 				}
 			}
-			d.cost[at] = total
+			cost[at] = total
 		}
 	}
 	return d

@@ -1,0 +1,35 @@
+package compiler
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/resolve"
+	"github.com/scc-dev/scc/syscalls"
+)
+
+// BenchmarkPlanTree times the dispatch planner alone on the x86_64+x32
+// tree of an allowlist of every other x86_64 syscall (the shape of
+// Docker's profile: a few hundred spans).
+func BenchmarkPlanTree(b *testing.B) {
+	x86, _ := syscalls.ArchByName("x86_64")
+	var names []string
+	for i, s := range x86.Syscalls() {
+		if i%3 != 0 {
+			names = append(names, s.Name)
+		}
+	}
+	src := "arch x86_64, x32\ndefault errno(EPERM)\nallow " + strings.Join(names, ", ") + "\n"
+	p, diags := resolve.Load("plan.pol", []byte(src), resolve.Options{})
+	if err := diags.Err(); err != nil {
+		b.Fatal(err)
+	}
+	g := &gen{p: p, bodies: map[string]label{}, rets: map[policy.Action]label{}, labels: []labelInfo{{}}}
+	spans := g.ranges(p.Filters)
+	w := spanWeights(spans, p.Filters, nil, g.denied)
+	b.Logf("%d spans", len(spans))
+	for b.Loop() {
+		planTree(spans, w, true).release()
+	}
+}
