@@ -13,20 +13,14 @@ import (
 // same way (TestAssembleMatchesBpfasm), without building label names and
 // maps only to resolve them again: that round trip cost a fifth of a
 // compile.
-func assemble(ops []op) ([]bpfasm.Insn, error) {
+func (a *assembler) assemble(ops []op) ([]bpfasm.Insn, error) {
 	if len(ops) == 0 {
 		return nil, fmt.Errorf("compiler: empty program (a bug in scc)")
 	}
-	// Instructions are nodes whose targets name nodes, so that inserting
-	// a trampoline moves nothing; order is the nodes in program order.
-	type node struct {
-		op
-		deleted bool // a test whose branches both go to the next instruction
-	}
-	nodes := make([]node, len(ops), len(ops)+16)
-	order := make([]int, len(ops))
+	nodes, order := grow(&a.nodes, len(ops)), grow(&a.order, len(ops))
+	defer func() { a.nodes, a.order = nodes, order }() // kept, grown
 	for i, o := range ops {
-		nodes[i] = node{op: o}
+		nodes[i] = asmNode{op: o}
 		order[i] = i
 		if isCond(o.in) && o.t == o.f {
 			// The test is moot (the optimizer leaves none; kept exact).
@@ -39,16 +33,14 @@ func assemble(ops []op) ([]bpfasm.Insn, error) {
 	}
 	// pos maps nodes to output indexes; a deleted node takes the index of
 	// the instruction after it, where jumps to it land.
-	var pos []int
-	layout := func() int {
-		pos = grow(&pos, len(nodes))
+	layout := func() []int {
+		pos := grow(&a.pos, len(nodes))
 		next := 0
 		for _, id := range order {
 			if !nodes[id].deleted {
 				next++
 			}
 		}
-		total := next
 		for j := len(order) - 1; j >= 0; j-- {
 			id := order[j]
 			if !nodes[id].deleted {
@@ -56,12 +48,12 @@ func assemble(ops []op) ([]bpfasm.Insn, error) {
 			}
 			pos[id] = next
 		}
-		return total
+		return pos
 	}
 	// Trampolines only make distances grow, and a test gets at most two,
 	// so this ends.
 	for grown := true; grown; {
-		layout()
+		pos := layout()
 		grown = false
 		for j := 0; j < len(order); j++ {
 			id := order[j]
@@ -76,7 +68,7 @@ func assemble(ops []op) ([]bpfasm.Insn, error) {
 			}
 			var tramps []int
 			add := func(target int) int {
-				nodes = append(nodes, node{op: op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: target, f: -1}})
+				nodes = append(nodes, asmNode{op: op{in: bpfasm.Stmt(bpfasm.JMP|bpfasm.JA, 0), t: target, f: -1}})
 				tramps = append(tramps, len(nodes)-1)
 				return len(nodes) - 1
 			}
@@ -102,7 +94,13 @@ func assemble(ops []op) ([]bpfasm.Insn, error) {
 			break
 		}
 	}
-	total := layout()
+	pos := layout()
+	total := len(order)
+	for _, id := range order {
+		if nodes[id].deleted {
+			total--
+		}
+	}
 	if total > bpfasm.MaxInsns {
 		return nil, fmt.Errorf("the program has %d instructions; the kernel's limit is %d", total, bpfasm.MaxInsns)
 	}
@@ -123,3 +121,21 @@ func assemble(ops []op) ([]bpfasm.Insn, error) {
 	}
 	return out, nil
 }
+
+// assembler keeps assemble's tables between compiles.
+type assembler struct {
+	nodes []asmNode
+	order []int
+	pos   []int
+}
+
+// asmNode is an instruction during assembly. Its targets name nodes, so
+// that inserting a trampoline moves nothing; order lists the nodes in
+// program order.
+type asmNode struct {
+	op
+	deleted bool // a test whose branches both go to the next instruction
+}
+
+// assemble is assembler.assemble with tables of its own.
+func assemble(ops []op) ([]bpfasm.Insn, error) { return new(assembler).assemble(ops) }

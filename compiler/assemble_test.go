@@ -18,13 +18,15 @@ func TestAssembleMatchesBpfasm(t *testing.T) {
 	for _, path := range difftest.PolicyFiles(t, "..") {
 		p, diags := resolve.LoadFile(path, resolve.Options{})
 		require.NoError(t, diags.Err(), path)
-		ops, err := lower(p, Options{})
+		g := newGen(p, Options{})
+		ops, err := g.lower()
 		require.NoError(t, err, path)
 		got, err := assemble(ops)
 		require.NoError(t, err, path)
 		want, err := toProgram(ops).Assemble()
 		require.NoError(t, err, path)
 		require.Equal(t, bpfasm.Disassemble(want), bpfasm.Disassemble(got), path)
+		g.free()
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/policy"
@@ -59,11 +60,13 @@ func DecideNewer(p *policy.Policy, newer *policy.Action, auditArch, nr uint32, a
 
 // Compile lowers p to a BPF program that the kernel accepts.
 func Compile(p *policy.Policy, opts Options) ([]bpfasm.Insn, error) {
-	ops, err := lower(p, opts)
+	g := newGen(p, opts)
+	defer g.free()
+	ops, err := g.lower()
 	if err != nil {
 		return nil, err
 	}
-	insns, err := assemble(ops)
+	insns, err := g.asm.assemble(ops)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +79,9 @@ func Compile(p *policy.Policy, opts Options) ([]bpfasm.Insn, error) {
 
 // Lower produces the symbolic program, before labels are resolved.
 func Lower(p *policy.Policy, opts Options) (*bpfasm.Program, error) {
-	ops, err := lower(p, opts)
+	g := newGen(p, opts)
+	defer g.free()
+	ops, err := g.lower()
 	if err != nil {
 		return nil, err
 	}
@@ -86,19 +91,16 @@ func Lower(p *policy.Policy, opts Options) (*bpfasm.Program, error) {
 // lower generates the program and optimizes it. Code is generated straight
 // into ops whose jumps name labels (small integers, not strings: hashing
 // label names cost a third of a compile), which resolve turns into
-// instruction indexes.
-func lower(p *policy.Policy, opts Options) ([]op, error) {
-	if len(p.Filters) == 0 {
+// instruction indexes. The ops live in g's buffers: they are good until
+// g is freed.
+func (g *gen) lower() ([]op, error) {
+	if len(g.p.Filters) == 0 {
 		return nil, fmt.Errorf("the policy has no target architecture")
 	}
-	g := &gen{p: p, opts: opts, bodies: map[string]label{}, rets: map[policy.Action]label{},
-		labels: []labelInfo{{}}} // label 0 is "the next instruction"
 	g.archDispatch()
 	// Bodies come after every tree, so that ABIs with identical rules for
 	// a syscall share one body and every jump to it goes forward.
-	for len(g.queue) > 0 {
-		b := g.queue[0]
-		g.queue = g.queue[1:]
+	for _, b := range g.queue {
 		g.mark(b.label)
 		g.body(b.s)
 	}
@@ -128,7 +130,38 @@ type gen struct {
 	bodies map[string]label        // body key → label, so identical rule chains are emitted once
 	rets   map[policy.Action]label // the actions returned, with their labels
 	queue  []pendingBody
-	key    []byte // scratch for bodyKey
+
+	// Scratch, kept with the rest between compiles.
+	key     []byte // bodyKey
+	spans   []span
+	weights []float64
+	asm     assembler
+}
+
+// gens keeps generators between compiles: Docker's profile needs some
+// 100 KB of buffers, and allocating and collecting them at every compile
+// cost more than filling them.
+var gens sync.Pool
+
+func newGen(p *policy.Policy, opts Options) *gen {
+	g, _ := gens.Get().(*gen)
+	if g == nil {
+		g = &gen{bodies: map[string]label{}, rets: map[policy.Action]label{}}
+	}
+	g.p, g.opts = p, opts
+	g.ops, g.queue = g.ops[:0], g.queue[:0]
+	g.labels = append(g.labels[:0], labelInfo{}) // label 0 is "the next instruction"
+	return g
+}
+
+// free hands g back for the next compile, holding on to nothing of this
+// one's policy.
+func (g *gen) free() {
+	clear(g.queue)
+	clear(g.bodies)
+	clear(g.rets)
+	g.p, g.opts = nil, Options{}
+	gens.Put(g)
 }
 
 type pendingBody struct {
@@ -243,7 +276,8 @@ func (g *gen) archDispatch() {
 func (g *gen) tree(filters []*policy.Filter) {
 	g.emit(load(bpfasm.OffNr))
 	spans := g.ranges(filters)
-	d := planTree(spans, spanWeights(spans, filters, g.opts.Profile, g.denied), true)
+	g.weights = spanWeights(g.weights, spans, filters, g.opts.Profile, g.denied)
+	d := planTree(spans, g.weights, true)
 	g.emitTree(d, 0, len(spans)-1)
 	d.release()
 }
@@ -281,7 +315,8 @@ func (g *gen) ranges(filters []*policy.Filter) []span {
 	} else {
 		segs = []seg{{0, ^uint32(0), filters[0]}}
 	}
-	var out []span
+	out := g.spans[:0]
+	defer func() { g.spans = out }() // the buffer, for the next tree
 	add := func(lo, hi uint32, o outcome) {
 		if n := len(out); n > 0 && out[n-1].out == o && out[n-1].hi+1 == lo {
 			out[n-1].hi = hi

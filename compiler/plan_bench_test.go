@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/resolve"
 	"github.com/scc-dev/scc/syscalls"
 )
@@ -25,9 +24,9 @@ func BenchmarkPlanTree(b *testing.B) {
 	if err := diags.Err(); err != nil {
 		b.Fatal(err)
 	}
-	g := &gen{p: p, bodies: map[string]label{}, rets: map[policy.Action]label{}, labels: []labelInfo{{}}}
+	g := newGen(p, Options{})
 	spans := g.ranges(p.Filters)
-	w := spanWeights(spans, p.Filters, nil, g.denied)
+	w := spanWeights(nil, spans, p.Filters, nil, g.denied)
 	b.Logf("%d spans", len(spans))
 	for b.Loop() {
 		planTree(spans, w, true).release()

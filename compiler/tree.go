@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/scc-dev/scc/bpfasm"
@@ -313,17 +313,17 @@ type ProfileKey struct {
 // rare (and usually fatal to it), so the allowed ones go near the root.
 // Numbers outside the tables (and the x32 half when x32 is not a target)
 // weigh next to nothing: only broken or hostile programs call them.
-func spanWeights(spans []span, filters []*policy.Filter, prof Profile, denied func(outcome) bool) []float64 {
-	type pt struct {
-		nr uint32
-		w  float64
+func spanWeights(w []float64, spans []span, filters []*policy.Filter, prof Profile, denied func(outcome) bool) []float64 {
+	const stray = 1e-6
+	w = grow(&w, len(spans))
+	for i := range w {
+		w[i] = stray
 	}
-	var pts []pt
-	n := 0
-	for _, f := range filters {
-		n += int(f.Arch.MaxNr()&^syscalls.X32Bit) + 1 // at least the table's length
+	// Native numbers before x32 ones: a span that crosses X32Bit adds them
+	// in number order.
+	if len(filters) == 2 && filters[0].Arch.X32 {
+		filters = []*policy.Filter{filters[1], filters[0]}
 	}
-	pts = make([]pt, 0, n)
 	for _, f := range filters {
 		var total uint64
 		for k, c := range prof {
@@ -331,38 +331,50 @@ func spanWeights(spans []span, filters []*policy.Filter, prof Profile, denied fu
 				total += c
 			}
 		}
-		tab := f.Arch.Syscalls()
-		for _, s := range tab {
-			w := 1.0
-			if f.Arch.X32 {
-				w = x32Weight
+		base := 1.0
+		if f.Arch.X32 {
+			base = x32Weight
+		}
+		nrs := tableNrs(f.Arch)
+		k := 0
+		for i, s := range spans {
+			for k < len(nrs) && nrs[k] < s.lo {
+				k++
 			}
-			if total > 0 {
-				share := float64(prof[ProfileKey{f.Arch.AuditArch, s.Nr}]) / float64(total)
-				w = 0.99*share*float64(len(tab)) + 0.01
+			scale := 1.0
+			if len(prof) == 0 && denied(s.out) {
+				scale = deniedWeight
 			}
-			pts = append(pts, pt{s.Nr, w})
-		}
-	}
-	sort.Slice(pts, func(a, b int) bool { return pts[a].nr < pts[b].nr })
-	const stray = 1e-6
-	w := make([]float64, len(spans))
-	k := 0
-	for i, s := range spans {
-		w[i] = stray
-		for k < len(pts) && pts[k].nr < s.lo {
-			k++
-		}
-		scale := 1.0
-		if len(prof) == 0 && denied(s.out) {
-			scale = deniedWeight
-		}
-		for k < len(pts) && pts[k].nr <= s.hi {
-			w[i] += pts[k].w * scale
-			k++
+			for ; k < len(nrs) && nrs[k] <= s.hi; k++ {
+				x := base
+				if total > 0 {
+					share := float64(prof[ProfileKey{f.Arch.AuditArch, nrs[k]}]) / float64(total)
+					x = 0.99*share*float64(len(nrs)) + 0.01
+				}
+				w[i] += x * scale
+			}
 		}
 	}
 	return w
+}
+
+var tables sync.Map // *syscalls.Arch → []uint32, see tableNrs
+
+// tableNrs is an ABI's syscall numbers in order. The tables never change,
+// and copying one (Arch.Syscalls) at every compile made a fifth of a
+// compile's allocations.
+func tableNrs(a *syscalls.Arch) []uint32 {
+	if nrs, ok := tables.Load(a); ok {
+		return nrs.([]uint32)
+	}
+	tab := a.Syscalls()
+	nrs := make([]uint32, len(tab))
+	for i, s := range tab {
+		nrs[i] = s.Nr
+	}
+	slices.Sort(nrs)
+	tables.Store(a, nrs)
+	return nrs
 }
 
 // x32Weight is the weight of an x32 syscall without a profile: x32
