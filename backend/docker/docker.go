@@ -28,6 +28,7 @@ func Profile(p *policy.Policy, opts oci.Options) (*seccomp.Seccomp, error) {
 	out.DefaultErrnoRet = s.DefaultErrnoRet
 	out.Architectures = s.Architectures
 	out.ListenerPath = s.ListenerPath
+	out.Flags = s.Flags
 	for _, c := range s.Syscalls {
 		out.Syscalls = append(out.Syscalls, &seccomp.Syscall{LinuxSyscall: c})
 	}

@@ -41,6 +41,11 @@ type Options struct {
 	Name         string // the profile's name: NAME.json, object names; required
 	Namespace    string // namespace of the namespaced objects; "" is "default"
 	ListenerPath string // see oci.Options
+	Flags        []specs.LinuxSeccompFlag
+}
+
+func (o Options) oci() oci.Options {
+	return oci.Options{ListenerPath: o.ListenerPath, Flags: o.Flags}
 }
 
 // ProfileDir is where the DaemonSet installs profiles, relative to the
@@ -62,6 +67,7 @@ type SeccompProfileSpec struct {
 	DefaultAction string       `json:"defaultAction"`
 	Architectures []string     `json:"architectures,omitempty"`
 	ListenerPath  string       `json:"listenerPath,omitempty"`
+	Flags         []string     `json:"flags,omitempty"`
 	Syscalls      []SPOSyscall `json:"syscalls,omitempty"`
 }
 
@@ -92,11 +98,11 @@ func Manifests(p *policy.Policy, opts Options) ([]byte, error) {
 	if ns == "" {
 		ns = "default"
 	}
-	spec, err := oci.Export(p, oci.Options{ListenerPath: opts.ListenerPath})
+	spec, err := oci.Export(p, opts.oci())
 	if err != nil {
 		return nil, err
 	}
-	profile, err := docker.JSON(p, oci.Options{ListenerPath: opts.ListenerPath})
+	profile, err := docker.JSON(p, opts.oci())
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +192,7 @@ func Manifests(p *policy.Policy, opts Options) ([]byte, error) {
 // OperatorProfile is p as the operator's resource alone, or the reason it
 // cannot be one.
 func OperatorProfile(p *policy.Policy, opts Options) (*SeccompProfile, error) {
-	spec, err := oci.Export(p, oci.Options{ListenerPath: opts.ListenerPath})
+	spec, err := oci.Export(p, opts.oci())
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +215,13 @@ func operatorProfile(s *specs.LinuxSeccomp, name, ns string) (*SeccompProfile, e
 	}
 	for _, a := range s.Architectures {
 		out.Spec.Architectures = append(out.Spec.Architectures, string(a))
+	}
+	for _, f := range s.Flags {
+		// The operator's CRD enumerates TSYNC, LOG and SPEC_ALLOW only.
+		if f != specs.LinuxSeccompFlagLog && f != specs.LinuxSeccompFlagSpecAllow {
+			return nil, fmt.Errorf("the SeccompProfile resource cannot carry the flag %s (its schema allows SECCOMP_FILTER_FLAG_LOG and SECCOMP_FILTER_FLAG_SPEC_ALLOW); use the ConfigMap and DaemonSet instead", f)
+		}
+		out.Spec.Flags = append(out.Spec.Flags, string(f))
 	}
 	for _, c := range s.Syscalls {
 		sc := SPOSyscall{Names: c.Names, Action: string(c.Action)}

@@ -34,6 +34,17 @@ type Options struct {
 	// ListenerPath is the Unix socket a runtime sends the notification fd
 	// to (listenerPath); required when the policy uses notify.
 	ListenerPath string
+	// Flags are handed to seccomp(2) by the runtime (crun, and runc from
+	// 1.1.? on; runc 1.1.5 refuses any). They are the loader's business, not
+	// the policy's: scc run takes the same as --log and --spec-allow.
+	Flags []specs.LinuxSeccompFlag
+}
+
+// Flags are the filter flags a profile may carry, by scc's short names.
+var Flags = map[string]specs.LinuxSeccompFlag{
+	"log":                specs.LinuxSeccompFlagLog,
+	"spec_allow":         specs.LinuxSeccompFlagSpecAllow,
+	"wait_killable_recv": specs.LinuxSeccompFlagWaitKillableRecv,
 }
 
 // ArchName is the profile's name for an ABI.
@@ -193,6 +204,19 @@ func Export(p *policy.Policy, opts Options) (*specs.LinuxSeccomp, error) {
 	for _, k := range keys {
 		out.Syscalls = append(out.Syscalls, *groups[k])
 	}
+	for _, f := range opts.Flags {
+		known := false
+		for _, k := range Flags {
+			known = known || f == k
+		}
+		if !known {
+			fail(lang.Pos{}, "unknown filter flag %q", f)
+		}
+		if f == specs.LinuxSeccompFlagWaitKillableRecv && !usesNotify {
+			fail(lang.Pos{}, "%s only changes how notify waits, and the policy has no notify", f)
+		}
+	}
+	out.Flags = append(out.Flags, opts.Flags...)
 	if usesNotify {
 		if opts.ListenerPath == "" {
 			fail(lang.Pos{}, "the policy uses notify: a runtime needs a listener path to hand the notification fd to (--listener-path)")

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/scc-dev/scc/backend/oci"
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/internal/atomicfile"
@@ -28,9 +31,10 @@ type format struct {
 
 // encodeOptions are the scc compile flags that some formats need.
 type encodeOptions struct {
-	ListenerPath string // --listener-path: where a runtime sends the notify fd
-	Name         string // --name, else the policy file's base name: names exported objects
-	EnosysNewer  bool   // --enosys-newer: compiled into prog; formats without BPF must refuse it
+	ListenerPath string                   // --listener-path: where a runtime sends the notify fd
+	Name         string                   // --name, else the policy file's base name: names exported objects
+	EnosysNewer  bool                     // --enosys-newer: compiled into prog; formats without BPF must refuse it
+	Flags        []specs.LinuxSeccompFlag // --filter-flags: container formats only
 	Warn         func(msg string)
 }
 
@@ -38,17 +42,58 @@ var formats = map[string]format{
 	"bpf": {
 		exts: []string{".bpf"},
 		doc:  "raw seccomp BPF: struct sock_filter[], 8 bytes each, little-endian (bwrap --seccomp, prctl)",
-		encode: func(_ *policy.Policy, prog []bpfasm.Insn, _ encodeOptions) ([]byte, error) {
+		encode: func(_ *policy.Policy, prog []bpfasm.Insn, o encodeOptions) ([]byte, error) {
+			if err := noFlags(o); err != nil {
+				return nil, err
+			}
 			return bpfasm.Encode(prog), nil
 		},
 	},
 	"disasm": {
 		exts: []string{".asm", ".s"},
 		doc:  "the program as scc disasm prints it",
-		encode: func(_ *policy.Policy, prog []bpfasm.Insn, _ encodeOptions) ([]byte, error) {
+		encode: func(_ *policy.Policy, prog []bpfasm.Insn, o encodeOptions) ([]byte, error) {
+			if err := noFlags(o); err != nil {
+				return nil, err
+			}
 			return []byte(bpfasm.Disassemble(prog)), nil
 		},
 	},
+}
+
+// noFlags refuses --filter-flags for raw programs: a .bpf file has nowhere
+// to keep them; whoever loads it chooses.
+func noFlags(o encodeOptions) error {
+	if len(o.Flags) > 0 {
+		return errors.New("--filter-flags applies to container profiles; a raw program's flags are chosen when it is loaded (scc run --log, --spec-allow)")
+	}
+	return nil
+}
+
+// parseFilterFlags reads --filter-flags: scc's short names (log,
+// spec_allow, wait_killable_recv) or the kernel's SECCOMP_FILTER_FLAG_*.
+func parseFilterFlags(list string) ([]specs.LinuxSeccompFlag, error) {
+	var out []specs.LinuxSeccompFlag
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		short := strings.ToLower(strings.TrimPrefix(strings.ToUpper(name), "SECCOMP_FILTER_FLAG_"))
+		f, ok := oci.Flags[short]
+		if !ok {
+			var known []string
+			for k := range oci.Flags {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			return nil, fmt.Errorf("--filter-flags: unknown flag %q (known: %s)", name, strings.Join(known, ", "))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 func formatNames() string {
@@ -87,7 +132,7 @@ func pickFormat(flag, out string) (string, error) {
 }
 
 func compileCmd() *cobra.Command {
-	var out, fmtName, arch, profile string
+	var out, fmtName, arch, profile, filterFlags string
 	var eo encodeOptions
 	cmd := &cobra.Command{
 		Use:   "compile POLICY -o OUT",
@@ -107,6 +152,9 @@ nothing is written and an existing OUT is left as it was.`,
 			}
 			arches, err := parseArches(arch)
 			if err != nil {
+				return err
+			}
+			if eo.Flags, err = parseFilterFlags(filterFlags); err != nil {
 				return err
 			}
 			data, err := readSource(args[0], cmd.InOrStdin())
@@ -152,6 +200,7 @@ nothing is written and an existing OUT is left as it was.`,
 	cmd.Flags().StringVar(&profile, "profile", "", "order the syscall dispatch by this frequency profile (scc record --profile)")
 	cmd.Flags().StringVar(&eo.ListenerPath, "listener-path", "", "container formats: the Unix socket a runtime sends the notify fd to (needed when the policy uses notify)")
 	cmd.Flags().StringVar(&eo.Name, "name", "", "k8s format: the profile's name (default: the policy file's base name)")
+	cmd.Flags().StringVar(&filterFlags, "filter-flags", "", "container formats: seccomp(2) flags for the runtime to load with (log, spec_allow, wait_killable_recv)")
 	cmd.Flags().BoolVar(&eo.EnosysNewer, "enosys-newer", false, "BPF formats: syscall numbers above each ABI's table fail with ENOSYS instead of the default, so that libc falls back from calls newer than the policy (clone3, faccessat2)")
 	return cmd
 }

@@ -22,7 +22,7 @@ func init() {
 				return nil, err
 			}
 			warnSize(p, o)
-			return docker.JSON(p, oci.Options{ListenerPath: o.ListenerPath})
+			return docker.JSON(p, oci.Options{ListenerPath: o.ListenerPath, Flags: o.Flags})
 		},
 	}
 	formats["oci"] = format{
@@ -32,7 +32,7 @@ func init() {
 			if err := noEnosys(o); err != nil {
 				return nil, err
 			}
-			s, err := oci.Export(p, oci.Options{ListenerPath: o.ListenerPath})
+			s, err := oci.Export(p, oci.Options{ListenerPath: o.ListenerPath, Flags: o.Flags})
 			if err != nil {
 				return nil, err
 			}
@@ -51,7 +51,7 @@ func init() {
 				return nil, err
 			}
 			warnSize(p, o)
-			return k8s.Manifests(p, k8s.Options{Name: o.Name, ListenerPath: o.ListenerPath})
+			return k8s.Manifests(p, k8s.Options{Name: o.Name, ListenerPath: o.ListenerPath, Flags: o.Flags})
 		},
 	}
 }
@@ -68,7 +68,7 @@ func noEnosys(o encodeOptions) error {
 // warnSize warns when the runtime's libseccomp will make a program longer
 // than the kernel loads. An export error is left for the format to report.
 func warnSize(p *policy.Policy, o encodeOptions) {
-	s, err := oci.Export(p, oci.Options{ListenerPath: o.ListenerPath})
+	s, err := oci.Export(p, oci.Options{ListenerPath: o.ListenerPath, Flags: o.Flags})
 	if err != nil {
 		return
 	}

@@ -56,6 +56,21 @@ func TestCompileContainerFormats(t *testing.T) {
 		{[]string{"--name", "web"}, "k.yml", func(t *testing.T, data []byte) {
 			require.Contains(t, string(data), "localhostProfile: scc/web.json")
 		}},
+		{[]string{"--filter-flags", "log,SECCOMP_FILTER_FLAG_SPEC_ALLOW,log"}, "flags.json", func(t *testing.T, data []byte) {
+			var p seccomp.Seccomp
+			strictJSON(t, data, &p)
+			require.Equal(t, []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow}, p.Flags)
+		}},
+		{[]string{"--filter-flags", "spec_allow"}, "flags.oci.json", func(t *testing.T, data []byte) {
+			var s specs.LinuxSeccomp
+			strictJSON(t, data, &s)
+			require.Equal(t, []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagSpecAllow}, s.Flags)
+		}},
+		{[]string{"--filter-flags", "log"}, "flags.yaml", func(t *testing.T, data []byte) {
+			// Once in the ConfigMap's profile, once in the operator's resource.
+			require.Equal(t, 1, strings.Count(string(data), `"SECCOMP_FILTER_FLAG_LOG"`), string(data))
+			require.Contains(t, string(data), "  flags:\n  - SECCOMP_FILTER_FLAG_LOG\n")
+		}},
 	} {
 		t.Run(tc.out, func(t *testing.T) {
 			out := filepath.Join(dir, tc.out)
@@ -177,4 +192,47 @@ allow write
 			assert.Contains(t, errOut, tc.policy+": warning: "+tc.warning)
 		})
 	}
+}
+
+func TestCompileFilterFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	notify := filepath.Join(dir, "notify.pol")
+	require.NoError(t, os.WriteFile(notify, []byte("arch x86_64\ndefault allow\nnotify mkdir\n"), 0o644))
+	for _, tc := range []struct {
+		policy string
+		args   []string
+		want   string
+	}{
+		{"../../examples/nofork.pol", []string{"-f", "bpf", "--filter-flags", "log"}, "a raw program's flags are chosen when it is loaded"},
+		{"../../examples/nofork.pol", []string{"-f", "docker", "--filter-flags", "tsync"}, `unknown flag "tsync" (known: log, spec_allow, wait_killable_recv)`},
+		{"../../examples/nofork.pol", []string{"-f", "oci", "--filter-flags", "wait_killable_recv"}, "only changes how notify waits, and the policy has no notify"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			code, _, errOut := scc(t, "", append([]string{"compile", tc.policy, "-o", out}, tc.args...)...)
+			assert.NotEqual(t, 0, code)
+			assert.Contains(t, errOut, tc.want)
+			assert.NoFileExists(t, out)
+		})
+	}
+	// With notify, wait_killable_recv is what the flag is for.
+	out := filepath.Join(dir, "n.json")
+	code, _, errOut := scc(t, "", "compile", notify, "-o", out, "--listener-path", "/run/a.sock", "--filter-flags", "wait_killable_recv")
+	require.Equal(t, 0, code, errOut)
+	var p seccomp.Seccomp
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	strictJSON(t, data, &p)
+	assert.Equal(t, []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagWaitKillableRecv}, p.Flags)
+
+	// The operator's resource cannot carry it: the manifests leave the
+	// resource out and say why; the ConfigMap's profile keeps the flag.
+	out = filepath.Join(dir, "n.yaml")
+	code, _, errOut = scc(t, "", "compile", notify, "-o", out, "--listener-path", "/run/a.sock", "--filter-flags", "wait_killable_recv")
+	require.Equal(t, 0, code, errOut)
+	data, err = os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "# No SeccompProfile resource: the SeccompProfile resource cannot carry the flag SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
+	assert.NotContains(t, string(data), "kind: SeccompProfile")
+	assert.Contains(t, string(data), `"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"`)
 }
