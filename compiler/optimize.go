@@ -46,7 +46,9 @@ var optimizers sync.Pool // of *optimizer, kept between compiles
 type optimizer struct {
 	idx     []int // compact
 	canon   []int // mergeTails
-	seen    map[mergeKey]int
+	heads   []int32    // mergeTails: hash table of keys, chained through next
+	next    []int32    // mergeTails
+	keys    []mergeKey // mergeTails: the key of each op in the table
 	reached []bool  // dropUnreachable, knownValues
 	live    []bool  // liveness
 	in      []facts // knownValues
@@ -232,11 +234,17 @@ func successors(o op, i int) (succ [2]int, n int) {
 func (opt *optimizer) mergeTails(ops []op) bool {
 	canon := grow(&opt.canon, len(ops)+1)
 	canon[len(ops)] = len(ops)
-	if opt.seen == nil {
-		opt.seen = make(map[mergeKey]int, len(ops))
+	// An op's key finds the ops met already (later in the program) with
+	// the same key: a hash table chained through next, because Go's map,
+	// hashing the 24-byte keys, took a tenth of a compile.
+	size := 1
+	for size < 2*len(ops) {
+		size *= 2
 	}
-	seen := opt.seen
-	clear(seen)
+	heads, next, keys := grow(&opt.heads, size), grow(&opt.next, len(ops)), grow(&opt.keys, len(ops))
+	for h := range heads {
+		heads[h] = -1
+	}
 	for i := len(ops) - 1; i >= 0; i-- {
 		canon[i] = i
 		o := ops[i]
@@ -252,10 +260,15 @@ func (opt *optimizer) mergeTails(ops []op) bool {
 		default:
 			continue
 		}
-		if j, ok := seen[k]; ok {
-			canon[i] = j
+		h := k.hash() & uint64(size-1)
+		j := heads[h]
+		for j >= 0 && keys[j] != k {
+			j = next[j]
+		}
+		if j >= 0 {
+			canon[i] = int(j)
 		} else {
-			seen[k] = i
+			keys[i], next[i], heads[h] = k, heads[h], int32(i)
 		}
 	}
 	changed := false
@@ -282,6 +295,14 @@ func (opt *optimizer) mergeTails(ops []op) bool {
 type mergeKey struct {
 	in   bpfasm.Insn
 	t, f int
+}
+
+func (k mergeKey) hash() uint64 {
+	x := uint64(k.in.Op) | uint64(k.in.Jt)<<16 | uint64(k.in.Jf)<<24 | uint64(k.in.K)<<32
+	x ^= uint64(k.t)*0x9e3779b97f4a7c15 ^ uint64(k.f+1)*0xc2b2ae3d27d4eb4f
+	x ^= x >> 31
+	x *= 0x94d049bb133111eb
+	return x ^ x>>29
 }
 
 // deadLoads removes loads and masks whose result is overwritten on every
