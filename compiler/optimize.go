@@ -44,15 +44,15 @@ var optimizers sync.Pool // of *optimizer, kept between compiles
 // instructions, and allocating their tables each time cost as much as
 // the work.
 type optimizer struct {
-	idx     []int // compact
-	canon   []int // mergeTails
+	idx     []int      // compact
+	canon   []int      // mergeTails
 	heads   []int32    // mergeTails: hash table of keys, chained through next
 	next    []int32    // mergeTails
 	keys    []mergeKey // mergeTails: the key of each op in the table
-	reached []bool  // dropUnreachable, knownValues
-	live    []bool  // liveness
-	in      []facts // knownValues
-	arena   []known // knownValues: every facts.ws lives here
+	reached []bool     // dropUnreachable, knownValues
+	live    []bool     // liveness
+	in      []facts    // knownValues
+	arena   []known    // knownValues: every facts.ws lives here
 }
 
 // maxRounds guards the fixed-point loop; real programs settle in a few.
