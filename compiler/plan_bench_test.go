@@ -9,13 +9,13 @@ import (
 )
 
 // BenchmarkPlanTree times the dispatch planner alone on the x86_64+x32
-// tree of an allowlist of every other x86_64 syscall (the shape of
-// Docker's profile: a few hundred spans).
+// tree of an allowlist of eight x86_64 syscalls in nine: about the spans
+// of Docker's profile (219 here, 155 for Docker's).
 func BenchmarkPlanTree(b *testing.B) {
 	x86, _ := syscalls.ArchByName("x86_64")
 	var names []string
 	for i, s := range x86.Syscalls() {
-		if i%3 != 0 {
+		if i%9 != 0 {
 			names = append(names, s.Name)
 		}
 	}
