@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/lang"
@@ -47,8 +48,9 @@ func abiRange(a *syscalls.Arch) Set {
 	return Range(0, syscalls.X32Bit-1)
 }
 
-// unnamedNrs is, per ABI, the numbers it owns that name no syscall.
-var unnamedNrs = func() map[*syscalls.Arch]Set {
+// unnamedNrs is, per ABI, the numbers it owns that name no syscall. Built
+// on first use: it forces every ABI's table, which scc compile never needs.
+var unnamedNrs = sync.OnceValue(func() map[*syscalls.Arch]Set {
 	m := map[*syscalls.Arch]Set{}
 	for _, a := range syscalls.Arches() {
 		var nrs []uint32
@@ -58,16 +60,16 @@ var unnamedNrs = func() map[*syscalls.Arch]Set {
 		m[a] = abiRange(a).Minus(FromValues(nrs))
 	}
 	return m
-}()
+})
 
 // knownArches is every audit arch value scc knows.
-var knownArches = func() Set {
+var knownArches = sync.OnceValue(func() Set {
 	var vs []uint32
 	for _, a := range syscalls.Arches() {
 		vs = append(vs, a.AuditArch)
 	}
 	return FromValues(vs)
-}()
+})
 
 // onABI reports whether a path can be taken by a call of ABI a.
 func onABI(p *Path, a *syscalls.Arch) bool {
@@ -80,14 +82,14 @@ func onABI(p *Path, a *syscalls.Arch) bool {
 // unnamedOn reports whether a path can be taken by a call of ABI a with a
 // number that names no syscall.
 func unnamedOn(p *Path, a *syscalls.Arch) bool {
-	return Word{Set: p.Cons[WordNr].Set.Intersect(unnamedNrs[a]), Atoms: p.Cons[WordNr].Atoms}.Feasible()
+	return Word{Set: p.Cons[WordNr].Set.Intersect(unnamedNrs()[a]), Atoms: p.Cons[WordNr].Atoms}.Feasible()
 }
 
 // foreign reports whether a path can be taken by a call whose audit arch is
 // none scc knows.
 func foreign(p *Path) bool {
 	w := p.Cons[WordArch]
-	return Word{Set: w.Set.Minus(knownArches), Atoms: w.Atoms}.Feasible()
+	return Word{Set: w.Set.Minus(knownArches()), Atoms: w.Atoms}.Feasible()
 }
 
 // alts turns the paths a call of syscall nr on ABI a can take into
@@ -182,7 +184,7 @@ func (d *decompiler) run() {
 				continue
 			}
 			if unnamedOn(p, a) {
-				odd = odd.Union(p.Cons[WordNr].Set.Intersect(unnamedNrs[a]))
+				odd = odd.Union(p.Cons[WordNr].Set.Intersect(unnamedNrs()[a]))
 			}
 			for _, s := range a.Syscalls() {
 				if p.Cons[WordNr].Holds(s.Nr) {

@@ -102,7 +102,7 @@ func DiffPaths(pa, pb []Path) ([]Difference, error) {
 				}
 			}
 			if unnamedOn(r, a) {
-				nrs := r.Cons[WordNr].Set.Intersect(unnamedNrs[a])
+				nrs := r.Cons[WordNr].Set.Intersect(unnamedNrs()[a])
 				add(diffKey{abi: ai, nr: nrs[0].Lo, name: "nr " + nrs.String(), a: acts[ri][0], b: acts[ri][1]}, argAlts(r, v))
 			}
 		}

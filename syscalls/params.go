@@ -1,6 +1,9 @@
 package syscalls
 
-import "sort"
+import (
+	"sort"
+	"sync"
+)
 
 // Param is one syscall parameter.
 type Param struct {
@@ -107,7 +110,7 @@ func (a *Arch) kernelParams(name string) ([]kparam, []paramAlias, bool) {
 	if e, ok := entryPoints[a.Name][name]; ok {
 		entry = e
 	}
-	kps, ok := kernelSignatures[entry]
+	kps, ok := kernelSignatures()[entry]
 	return kps, eventAliasesOf(entry), ok
 }
 
@@ -155,7 +158,7 @@ func (o override) apply() ([]kparam, bool) {
 	if o.params != nil {
 		return o.params, true
 	}
-	kps, ok := kernelSignatures[o.event]
+	kps, ok := kernelSignatures()[o.event]
 	if !ok || len(kps) != len(o.order) {
 		return nil, false
 	}
@@ -300,3 +303,6 @@ func merge(base, more map[string]string) map[string]string {
 	}
 	return out
 }
+
+// kernelSignatures is built on first use (see kernelSignatureTable).
+var kernelSignatures = sync.OnceValue(kernelSignatureTable)

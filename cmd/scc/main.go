@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -28,6 +29,13 @@ func main() {
 	// scc run re-executes scc to install the filter before exec: in that
 	// helper process Init does its work and never returns.
 	sandbox.Init()
+	// A run of scc is short and its heap small (a few MB for Docker's
+	// profile): collecting less often saves ~8% of a compile's CPU time
+	// (perf stat -r 30 scc compile docker-default.pol), unless the user
+	// chose GOGC.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(400)
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

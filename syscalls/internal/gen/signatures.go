@@ -149,7 +149,9 @@ func emitSignatures(sigs map[string][]param, release string) []byte {
 		"Syscalls without a trace event (arch-specific or compat-only ones) have no entry.",
 	)
 	fmt.Fprintf(&b, "const signatureKernel = %q\n\n", release)
-	b.WriteString("var kernelSignatures = map[string][]kparam{\n")
+	// A function, not a map variable: a map literal is built at program
+	// start, and most scc runs never look at a signature.
+	b.WriteString("func kernelSignatureTable() map[string][]kparam {\nreturn map[string][]kparam{\n")
 	names := make([]string, 0, len(sigs))
 	for n := range sigs {
 		names = append(names, n)
@@ -165,6 +167,6 @@ func emitSignatures(sigs map[string][]param, release string) []byte {
 		}
 		b.WriteString("},\n")
 	}
-	b.WriteString("}\n")
+	b.WriteString("}\n}\n")
 	return b.Bytes()
 }
