@@ -57,10 +57,12 @@ func isCondJump(op uint16) bool { return isJump(op) && op != JMP|JA }
 
 // node is an instruction during assembly. Targets refer to node ids, which
 // stay valid while trampolines are inserted.
-type node struct {
-	insn    Insn
-	t, f    int  // target node ids; -1: keep the raw offset in insn
-	deleted bool // a conditional jump to the next instruction, dropped
+// Node is an instruction whose jump targets are indexes into the slice
+// Link gets, so that inserting a trampoline moves nothing.
+type Node struct {
+	Insn Insn
+	T, F int  // target nodes, forward only; -1: keep the raw offset in Insn
+	Drop bool // a moot test (both branches go to the next node): left out
 }
 
 // Assemble resolves labels and returns the kernel program. Jumps only go
@@ -88,9 +90,9 @@ func (p *Program) Assemble() ([]Insn, error) {
 		}
 	}
 
-	nodes := make([]node, n, n+16)
+	nodes := make([]Node, n, n+16)
 	for i, in := range p.Insns {
-		nd := node{insn: in.Insn, t: -1, f: -1}
+		nd := Node{Insn: in.Insn, T: -1, F: -1}
 		if !isJump(in.Op) {
 			if in.True != "" || in.False != "" {
 				return nil, fmt.Errorf("bpfasm: instruction %d is not a jump but names label %q", i, in.True+in.False)
@@ -122,19 +124,19 @@ func (p *Program) Assemble() ([]Insn, error) {
 			if in.False != "" {
 				return nil, fmt.Errorf("bpfasm: instruction %d: ja has one target but names false label %q", i, in.False)
 			}
-			nd.t, err = resolve(in.True, in.K)
+			nd.T, err = resolve(in.True, in.K)
 		} else {
-			if nd.t, err = resolve(in.True, uint32(in.Jt)); err == nil {
-				nd.f, err = resolve(in.False, uint32(in.Jf))
+			if nd.T, err = resolve(in.True, uint32(in.Jt)); err == nil {
+				nd.F, err = resolve(in.False, uint32(in.Jf))
 			}
 			// Same labelled target on both sides: the test is moot.
 			// Raw pairs are left alone so that text round-trips.
-			if err == nil && (in.True != "" || in.False != "") && nd.t == nd.f && nd.t >= 0 {
-				if nd.t == i+1 {
-					nd.deleted = true
+			if err == nil && (in.True != "" || in.False != "") && nd.T == nd.F && nd.T >= 0 {
+				if nd.T == i+1 {
+					nd.Drop = true
 				} else {
-					nd.insn = Insn{Op: JMP | JA}
-					nd.f = -1
+					nd.Insn = Insn{Op: JMP | JA}
+					nd.F = -1
 				}
 			}
 		}
@@ -144,6 +146,27 @@ func (p *Program) Assemble() ([]Insn, error) {
 		nodes[i] = nd
 	}
 
+	return Link(nodes)
+}
+
+// Link lays nodes out in order and resolves their targets to offsets. A
+// conditional jump whose target is out of 8-bit reach goes through a ja
+// trampoline inserted right after it. Both Program.Assemble and scc's
+// compiler, which builds nodes without labels, end here.
+func Link(nodes []Node) ([]Insn, error) {
+	n := len(nodes)
+	if n == 0 {
+		return nil, fmt.Errorf("bpfasm: empty program")
+	}
+	for i, nd := range nodes {
+		for _, t := range []int{nd.T, nd.F} {
+			if t != -1 && (t <= i || t >= n) {
+				return nil, fmt.Errorf("bpfasm: node %d targets node %d; targets go forward, within the program", i, t)
+			}
+		}
+	}
+	// Trampolines are appended: work on a copy, the caller's stays as is.
+	nodes = append(make([]Node, 0, n+16), nodes...)
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
@@ -155,14 +178,14 @@ func (p *Program) Assemble() ([]Insn, error) {
 		pos = append(pos[:0], make([]int, len(nodes))...)
 		next := 0
 		for _, id := range order {
-			if !nodes[id].deleted {
+			if !nodes[id].Drop {
 				next++
 			}
 		}
 		total := next
 		for j := len(order) - 1; j >= 0; j-- {
 			id := order[j]
-			if !nodes[id].deleted {
+			if !nodes[id].Drop {
 				next--
 			}
 			pos[id] = next
@@ -178,22 +201,22 @@ func (p *Program) Assemble() ([]Insn, error) {
 		for j := 0; j < len(order); j++ {
 			id := order[j]
 			nd := &nodes[id]
-			if nd.deleted || !isCondJump(nd.insn.Op) {
+			if nd.Drop || !isCondJump(nd.Insn.Op) {
 				continue
 			}
 			far := func(t int) bool { return t >= 0 && pos[t]-pos[id]-1 > 255 }
-			farT, farF := far(nd.t), far(nd.f)
+			farT, farF := far(nd.T), far(nd.F)
 			if !farT && !farF {
 				continue
 			}
 			var tramps []int
 			add := func(target int) int {
-				nodes = append(nodes, node{insn: Insn{Op: JMP | JA}, t: target, f: -1})
+				nodes = append(nodes, Node{Insn: Insn{Op: JMP | JA}, T: target, F: -1})
 				tramps = append(tramps, len(nodes)-1)
 				return len(nodes) - 1
 			}
 			nd = &nodes[id] // nodes may move when appended to
-			t, f := nd.t, nd.f
+			t, f := nd.T, nd.F
 			switch {
 			case farT && farF && t == f:
 				tr := add(t)
@@ -206,7 +229,7 @@ func (p *Program) Assemble() ([]Insn, error) {
 					f = add(f)
 				}
 			}
-			nodes[id].t, nodes[id].f = t, f
+			nodes[id].T, nodes[id].F = t, f
 			order = append(order[:j+1], append(tramps, order[j+1:]...)...)
 			j += len(tramps)
 			grown = true
@@ -226,22 +249,22 @@ func (p *Program) Assemble() ([]Insn, error) {
 	out := make([]Insn, 0, total)
 	for _, id := range order {
 		nd := nodes[id]
-		if nd.deleted {
+		if nd.Drop {
 			continue
 		}
-		in := nd.insn
+		in := nd.Insn
 		here := pos[id]
 		if isJump(in.Op) {
 			if in.Op == JMP|JA {
-				if nd.t >= 0 {
-					in.K = uint32(pos[nd.t] - here - 1)
+				if nd.T >= 0 {
+					in.K = uint32(pos[nd.T] - here - 1)
 				}
 			} else {
-				if nd.t >= 0 {
-					in.Jt = uint8(pos[nd.t] - here - 1)
+				if nd.T >= 0 {
+					in.Jt = uint8(pos[nd.T] - here - 1)
 				}
-				if nd.f >= 0 {
-					in.Jf = uint8(pos[nd.f] - here - 1)
+				if nd.F >= 0 {
+					in.Jf = uint8(pos[nd.F] - here - 1)
 				}
 			}
 		}

@@ -279,3 +279,31 @@ func TestAssembleRandom(t *testing.T) {
 		}
 	}
 }
+
+// Link is Assemble without labels: targets are node indexes, checked, and
+// the caller's nodes are not changed by the trampolines it inserts.
+func TestLink(t *testing.T) {
+	ret := Insn{Op: RET | K}
+	jeq := Insn{Op: JMP | JEQ | K, K: 1}
+	nodes := []Node{{Insn: jeq, T: 300, F: 1}}
+	for range 300 {
+		nodes = append(nodes, Node{Insn: ret, T: -1, F: -1})
+	}
+	before := append([]Node(nil), nodes...)
+	prog, err := Link(nodes)
+	require.NoError(t, err)
+	require.Equal(t, before, nodes, "the caller's nodes are left as they were")
+	require.Len(t, prog, 302, "one trampoline for the far target")
+	require.Equal(t, Insn{Op: JMP | JEQ | K, K: 1, Jt: 0, Jf: 1}, prog[0])
+	require.Equal(t, Insn{Op: JMP | JA, K: 299}, prog[1])
+
+	for _, bad := range [][]Node{
+		{{Insn: jeq, T: 0, F: 1}, {Insn: ret, T: -1, F: -1}},
+		{{Insn: jeq, T: 1, F: 2}, {Insn: ret, T: -1, F: -1}},
+	} {
+		_, err := Link(bad)
+		require.ErrorContains(t, err, "targets go forward, within the program")
+	}
+	_, err = Link(nil)
+	require.ErrorContains(t, err, "empty program")
+}
