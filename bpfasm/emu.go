@@ -46,6 +46,17 @@ func (e *RunError) Error() string {
 // Verify accepts never hits them. Jumps only go forward, so Run executes at
 // most len(p) instructions.
 func Run(p []Insn, d *Data) (ret uint32, steps int, err error) {
+	return run(p, d, nil)
+}
+
+// Trace is Run that also returns the indexes of the instructions executed,
+// in order: the path a call takes through the filter.
+func Trace(p []Insn, d *Data) (ret uint32, path []int, err error) {
+	ret, _, err = run(p, d, &path)
+	return ret, path, err
+}
+
+func run(p []Insn, d *Data, path *[]int) (ret uint32, steps int, err error) {
 	if d == nil {
 		return 0, 0, fmt.Errorf("bpfasm: run: no seccomp data")
 	}
@@ -68,6 +79,9 @@ func Run(p []Insn, d *Data) (ret uint32, steps int, err error) {
 		}
 		in := p[pc]
 		steps++
+		if path != nil {
+			*path = append(*path, pc)
+		}
 		next := pc + 1
 		switch in.Op {
 		case LD | W | ABS:

@@ -79,3 +79,28 @@ func TestRunBadArguments(t *testing.T) {
 	_, _, err = Run([]Insn{Stmt(RET|K, 0)}, nil)
 	assert.ErrorContains(t, err, "no seccomp data")
 }
+
+// Trace gives Run's result and the instructions on the way, in order.
+func TestTrace(t *testing.T) {
+	prog := []Insn{
+		{Op: LD | W | ABS, K: OffNr},
+		{Op: JMP | JEQ | K, K: 1, Jt: 1},
+		{Op: RET | K, K: 0},
+		{Op: RET | K, K: 0x7fff0000},
+	}
+	for _, tc := range []struct {
+		nr   int32
+		ret  uint32
+		path []int
+	}{{1, 0x7fff0000, []int{0, 1, 3}}, {2, 0, []int{0, 1, 2}}} {
+		d := Data{Nr: tc.nr}
+		ret, path, err := Trace(prog, &d)
+		require.NoError(t, err)
+		require.Equal(t, tc.ret, ret)
+		require.Equal(t, tc.path, path)
+		want, steps, err := Run(prog, &d)
+		require.NoError(t, err)
+		require.Equal(t, want, ret)
+		require.Len(t, path, steps)
+	}
+}

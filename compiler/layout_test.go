@@ -27,48 +27,9 @@ func compileSrc(t *testing.T, src string, opts compiler.Options) (*policy.Policy
 // trace returns the instructions a call executes, by index.
 func trace(t *testing.T, prog []bpfasm.Insn, d bpfasm.Data) []int {
 	t.Helper()
-	// The emulator only counts steps: follow the jumps here, for the few
-	// instructions the compiler emits.
-	var path []int
-	pc := 0
-	var a uint32
-	data := d.Bytes()
-	for pc < len(prog) {
-		path = append(path, pc)
-		in := prog[pc]
-		switch {
-		case in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS:
-			a = uint32(data[in.K]) | uint32(data[in.K+1])<<8 | uint32(data[in.K+2])<<16 | uint32(data[in.K+3])<<24
-		case in.Op == bpfasm.ALU|bpfasm.AND|bpfasm.K:
-			a &= in.K
-		case in.Op == bpfasm.RET|bpfasm.K:
-			return path
-		case in.Op == bpfasm.JMP|bpfasm.JA:
-			pc += int(in.K)
-		case in.Op&0x07 == bpfasm.JMP:
-			var taken bool
-			switch in.Op &^ (bpfasm.JMP | bpfasm.K) {
-			case bpfasm.JEQ:
-				taken = a == in.K
-			case bpfasm.JGT:
-				taken = a > in.K
-			case bpfasm.JGE:
-				taken = a >= in.K
-			case bpfasm.JSET:
-				taken = a&in.K != 0
-			}
-			if taken {
-				pc += int(in.Jt)
-			} else {
-				pc += int(in.Jf)
-			}
-		default:
-			t.Fatalf("instruction %d: %v not traced", pc, in)
-		}
-		pc++
-	}
-	t.Fatal("ran off the end")
-	return nil
+	_, path, err := bpfasm.Trace(prog, &d)
+	require.NoError(t, err)
+	return path
 }
 
 func count(prog []bpfasm.Insn, path []int, match func(bpfasm.Insn) bool) int {
