@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"debug/elf"
 	"encoding/json"
 	"os"
@@ -135,18 +134,12 @@ func isStatic(t *testing.T, tool string) bool {
 	return true
 }
 
-// runTool runs a runtime with a time limit, returning stdout, stderr and
-// the error.
-func runTool(t *testing.T, name string, args ...string) (string, string, error) {
+// runTool runs a runtime; the callers judge its output, where a failure
+// to start shows as missing lines.
+func runTool(t *testing.T, name string, args ...string) (string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	require.NoError(t, ctx.Err(), "%s %v did not finish in time; stderr: %s", name, args, errOut.String())
-	return out.String(), errOut.String(), err
+	_, stdout, stderr := execute(t, 90*time.Second, nil, name, args...)
+	return stdout, stderr
 }
 
 // podmanRun runs script in a fresh busybox root under a seccomp profile,
@@ -167,10 +160,7 @@ func podmanRun(t *testing.T, profile, script string) (string, string) {
 		"--security-opt", "seccomp=" + profile,
 		"--rootfs", busyboxRoot(t), "/bin/sh", "-c", script,
 	}
-	stdout, stderr, _ := runTool(t, "podman", args...)
-	// The script's own exit status is that of its last echo: a failure to
-	// start shows as missing output, which the callers' checks report.
-	return stdout, stderr
+	return runTool(t, "podman", args...)
 }
 
 func TestPodmanDockerProfile(t *testing.T) {
@@ -229,9 +219,8 @@ func ociBundle(t *testing.T, specTool, seccompFile, script string) string {
 
 func runcRun(t *testing.T, bundle string) (string, string) {
 	t.Helper()
-	id := "scc-e2e-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
-	stdout, stderr, _ := runTool(t, "runc", "--root", t.TempDir(), "run", "--bundle", bundle, id)
-	return stdout, stderr
+	id := containerID(t)
+	return runTool(t, "runc", "--root", t.TempDir(), "run", "--bundle", bundle, id)
 }
 
 // crunRun runs crun without cgroups. On a hybrid v1+v2 hierarchy crun
@@ -239,16 +228,19 @@ func runcRun(t *testing.T, bundle string) (string, string) {
 // sees plain v1 and, told not to manage cgroups, runs.
 func crunRun(t *testing.T, bundle string) (string, string) {
 	t.Helper()
-	id := "scc-e2e-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
+	id := containerID(t)
 	crun := []string{"crun", "--cgroup-manager", "disabled", "--root", t.TempDir(), "run", "--bundle", bundle, id}
 	if !isMountPoint("/sys/fs/cgroup/unified") {
-		stdout, stderr, _ := runTool(t, crun[0], crun[1:]...)
-		return stdout, stderr
+		return runTool(t, crun[0], crun[1:]...)
 	}
 	need(t, "unshare")
-	stdout, stderr, _ := runTool(t, "unshare", append([]string{"-m", "--propagation", "private",
+	return runTool(t, "unshare", append([]string{"-m", "--propagation", "private",
 		"sh", "-c", `umount /sys/fs/cgroup/unified && exec "$@"`, "sh"}, crun...)...)
-	return stdout, stderr
+}
+
+// containerID names a container after its test.
+func containerID(t *testing.T) string {
+	return "scc-e2e-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
 }
 
 func isMountPoint(path string) bool {
@@ -313,15 +305,8 @@ func TestBubblewrapRawBPF(t *testing.T) {
 			args = append(args, "--seccomp", "3")
 		}
 		args = append(args, "/bin/sh", "-c", containerScript)
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "bwrap", args...)
-		cmd.ExtraFiles = extra
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		_ = cmd.Run()
-		require.NoError(t, ctx.Err())
-		return out.String(), errOut.String()
+		_, stdout, stderr := execute(t, 60*time.Second, extra, "bwrap", args...)
+		return stdout, stderr
 	}
 	stdout, stderr := run(t, true)
 	checkContainerRun(t, stdout, stderr)

@@ -58,13 +58,22 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // output.
 func scc(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	return execute(t, 20*time.Second, nil, sccBin, args...)
+}
+
+// execute runs a program with a time limit, extra as its descriptors 3, 4,
+// ..., and returns its exit status and output. Not finishing in time fails
+// the test.
+func execute(t *testing.T, limit time.Duration, extra []*os.File, name string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, sccBin, args...)
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.ExtraFiles = extra
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
-	require.NoError(t, ctx.Err(), "scc %v did not finish in time", args)
+	require.NoError(t, ctx.Err(), "%s %v did not finish in time; stderr: %s", name, args, errOut.String())
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
