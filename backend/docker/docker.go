@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 
 	"github.com/moby/profiles/seccomp"
+	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/scc-dev/scc/backend/oci"
 	"github.com/scc-dev/scc/policy"
@@ -23,6 +24,12 @@ func Profile(p *policy.Policy, opts oci.Options) (*seccomp.Seccomp, error) {
 	if err != nil {
 		return nil, err
 	}
+	return FromOCI(s), nil
+}
+
+// FromOCI is an exported OCI object as a Docker profile: the same rules,
+// in moby's type.
+func FromOCI(s *specs.LinuxSeccomp) *seccomp.Seccomp {
 	out := &seccomp.Seccomp{Syscalls: []*seccomp.Syscall{}}
 	out.DefaultAction = s.DefaultAction
 	out.DefaultErrnoRet = s.DefaultErrnoRet
@@ -32,16 +39,21 @@ func Profile(p *policy.Policy, opts oci.Options) (*seccomp.Seccomp, error) {
 	for _, c := range s.Syscalls {
 		out.Syscalls = append(out.Syscalls, &seccomp.Syscall{LinuxSyscall: c})
 	}
-	return out, nil
+	return out
 }
 
 // JSON is Profile as the indented JSON file Docker and Podman read.
 func JSON(p *policy.Policy, opts oci.Options) ([]byte, error) {
-	prof, err := Profile(p, opts)
+	s, err := oci.Export(p, opts)
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.MarshalIndent(prof, "", "  ")
+	return EncodeOCI(s)
+}
+
+// EncodeOCI is FromOCI as the indented JSON file Docker and Podman read.
+func EncodeOCI(s *specs.LinuxSeccomp) ([]byte, error) {
+	b, err := json.MarshalIndent(FromOCI(s), "", "  ")
 	if err != nil {
 		return nil, err
 	}

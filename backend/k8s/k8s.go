@@ -94,15 +94,24 @@ func Manifests(p *policy.Policy, opts Options) ([]byte, error) {
 	if opts.Name == "" {
 		return nil, fmt.Errorf("k8s: the profile needs a name")
 	}
-	ns := opts.Namespace
-	if ns == "" {
-		ns = "default"
-	}
 	spec, err := oci.Export(p, opts.oci())
 	if err != nil {
 		return nil, err
 	}
-	profile, err := docker.JSON(p, opts.oci())
+	return ManifestsFor(spec, opts)
+}
+
+// ManifestsFor is Manifests for a policy already exported (oci.Export
+// with opts' listener path and flags).
+func ManifestsFor(spec *specs.LinuxSeccomp, opts Options) ([]byte, error) {
+	if opts.Name == "" {
+		return nil, fmt.Errorf("k8s: the profile needs a name")
+	}
+	ns := opts.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	profile, err := docker.EncodeOCI(spec)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/scc-dev/scc/backend/docker"
 	"github.com/scc-dev/scc/backend/k8s"
 	"github.com/scc-dev/scc/backend/oci"
@@ -21,8 +23,11 @@ func init() {
 			if err := noEnosys(o); err != nil {
 				return nil, err
 			}
-			warnSize(p, o)
-			return docker.JSON(p, oci.Options{ListenerPath: o.ListenerPath, Flags: o.Flags})
+			s, err := export(p, o)
+			if err != nil {
+				return nil, err
+			}
+			return docker.EncodeOCI(s)
 		},
 	}
 	formats["oci"] = format{
@@ -32,12 +37,9 @@ func init() {
 			if err := noEnosys(o); err != nil {
 				return nil, err
 			}
-			s, err := oci.Export(p, oci.Options{ListenerPath: o.ListenerPath, Flags: o.Flags})
+			s, err := export(p, o)
 			if err != nil {
 				return nil, err
-			}
-			if w := oci.LibseccompSizeWarning(s); w != "" {
-				o.Warn(w)
 			}
 			b, err := json.MarshalIndent(s, "", "  ")
 			return append(b, '\n'), err
@@ -50,8 +52,11 @@ func init() {
 			if err := noEnosys(o); err != nil {
 				return nil, err
 			}
-			warnSize(p, o)
-			return k8s.Manifests(p, k8s.Options{Name: o.Name, ListenerPath: o.ListenerPath, Flags: o.Flags})
+			s, err := export(p, o)
+			if err != nil {
+				return nil, err
+			}
+			return k8s.ManifestsFor(s, k8s.Options{Name: o.Name, ListenerPath: o.ListenerPath, Flags: o.Flags})
 		},
 	}
 }
@@ -65,14 +70,15 @@ func noEnosys(o encodeOptions) error {
 	return nil
 }
 
-// warnSize warns when the runtime's libseccomp will make a program longer
-// than the kernel loads. An export error is left for the format to report.
-func warnSize(p *policy.Policy, o encodeOptions) {
+// export lowers p for the container formats, once, and warns when the
+// runtime's libseccomp will make a program longer than the kernel loads.
+func export(p *policy.Policy, o encodeOptions) (*specs.LinuxSeccomp, error) {
 	s, err := oci.Export(p, oci.Options{ListenerPath: o.ListenerPath, Flags: o.Flags})
 	if err != nil {
-		return
+		return nil, err
 	}
 	if w := oci.LibseccompSizeWarning(s); w != "" {
 		o.Warn(w)
 	}
+	return s, nil
 }
