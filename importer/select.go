@@ -9,6 +9,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/scc-dev/scc/backend/oci"
 	"github.com/scc-dev/scc/syscalls"
 )
 
@@ -81,25 +82,10 @@ func kernelAtLeast(k, min *seccomp.KernelVersion) bool {
 	return k.Kernel > min.Kernel || k.Kernel == min.Kernel && k.Major >= min.Major
 }
 
-// The profile's names for scc's ABIs, and moby's names for the host ABI
-// (what includes/excludes "arches" match, from Go's GOARCH).
-var (
-	specArch = map[specs.Arch]string{
-		specs.ArchX86_64: "x86_64", specs.ArchX86: "i386", specs.ArchX32: "x32",
-		specs.ArchAARCH64: "aarch64", specs.ArchARM: "arm", specs.ArchRISCV64: "riscv64",
-	}
-	mobyNative = map[string]string{
-		"x86_64": "amd64", "i386": "x86", "x32": "x32", "aarch64": "arm64", "arm": "arm", "riscv64": "riscv64",
-	}
-)
-
-func specArchOf(a *syscalls.Arch) specs.Arch {
-	for s, n := range specArch {
-		if n == a.Name {
-			return s
-		}
-	}
-	return ""
+// mobyNative is moby's name for the host ABI (what includes/excludes
+// "arches" match, from Go's GOARCH).
+var mobyNative = map[string]string{
+	"x86_64": "amd64", "i386": "x86", "x32": "x32", "aarch64": "arm64", "arm": "arm", "riscv64": "riscv64",
 }
 
 // env is what Docker resolves a profile against.
@@ -149,7 +135,7 @@ func (e *env) why(c *seccomp.Syscall) string {
 func (e *env) targets(s *seccomp.Seccomp, warn func(string, ...any)) []*syscalls.Arch {
 	listed := s.Architectures
 	for _, m := range s.ArchMap {
-		if specArch[m.Arch] == e.native.Name {
+		if oci.ArchFromName(m.Arch) == e.native {
 			listed = append([]specs.Arch{m.Arch}, m.SubArches...)
 			break
 		}
@@ -157,12 +143,11 @@ func (e *env) targets(s *seccomp.Seccomp, warn func(string, ...any)) []*syscalls
 	out := []*syscalls.Arch{e.native}
 	var skipped []string
 	for _, sa := range listed {
-		name, ok := specArch[sa]
-		if !ok {
+		a := oci.ArchFromName(sa)
+		if a == nil {
 			skipped = append(skipped, string(sa))
 			continue
 		}
-		a, _ := syscalls.ArchByName(name)
 		if !slices.Contains(out, a) {
 			out = append(out, a)
 		}

@@ -28,7 +28,7 @@ import (
 func LibseccompMinInsns(s *specs.LinuxSeccomp) int {
 	n := 0
 	for _, name := range s.Architectures {
-		a := archFromName(name)
+		a := ArchFromName(name)
 		if a == nil {
 			continue
 		}
@@ -114,7 +114,9 @@ func sameAction(sc specs.LinuxSyscall, s *specs.LinuxSeccomp) bool {
 	return *sc.ErrnoRet == *s.DefaultErrnoRet
 }
 
-func archFromName(name specs.Arch) *syscalls.Arch {
+// ArchFromName is the ABI a profile's architecture name means, nil if scc
+// has no tables for it: the inverse of ArchName.
+func ArchFromName(name specs.Arch) *syscalls.Arch {
 	for _, a := range syscalls.Arches() {
 		if ArchName(a) == name {
 			return a
