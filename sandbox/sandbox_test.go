@@ -3,7 +3,6 @@ package sandbox_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -531,29 +530,4 @@ func TestHelperStuckUnderItsFilter(t *testing.T) {
 	assert.NoFileExists(t, marker)
 	assert.Less(t, time.Since(start), 20*time.Second)
 	t.Log(err)
-}
-
-// Between installing the filter and execve the helper must not need the
-// heap: a policy that denies mmap (as recorded policies of static programs
-// do) must still reach the command, even when building a large argv and
-// environment would once have grown the heap after the filter was in place.
-func TestHelperNeedsNoMmapAfterInstall(t *testing.T) {
-	needRoot(t, "/bin/busybox")
-	eperm := errnoRet(unix.EPERM)
-	filter := table(t, rule{unix.SYS_MMAP, eperm}, rule{unix.SYS_MUNMAP, eperm},
-		rule{unix.SYS_MADVISE, eperm}, rule{unix.SYS_MREMAP, eperm})
-	env := []string{"PATH=/bin"}
-	for i := range 600 {
-		env = append(env, fmt.Sprintf("SCC_FILL_%d=%s", i, strings.Repeat("x", 1500)))
-	}
-	for range 5 {
-		var out bytes.Buffer
-		res, err := sandbox.Run(context.Background(), sandbox.Options{
-			Filter: filter, Path: "/bin/busybox", Args: []string{"busybox", "echo", "reached"},
-			Env: env, Stdout: &out, Stderr: &out,
-		})
-		require.NoError(t, err, out.String())
-		require.Equal(t, 0, res.Status, out.String())
-		require.Equal(t, "reached\n", out.String())
-	}
 }
