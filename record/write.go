@@ -88,7 +88,10 @@ func Merge(existing *lang.File, rec *Recording, o WriteOptions) (*lang.File, err
 		}
 	}
 
-	out := &lang.File{Name: existing.Name, Stmts: append([]lang.Stmt(nil), existing.Stmts...)}
+	// The comment lines after the last statement stay the file's last
+	// lines: they are the author's, like every other comment.
+	out := &lang.File{Name: existing.Name, Stmts: append([]lang.Stmt(nil), existing.Stmts...),
+		Trailing: append([]string(nil), existing.Trailing...)}
 	section := []string{fmt.Sprintf("added by scc record (%d new)", len(fresh)),
 		"from a run of: " + shellJoin(o.Command)}
 	section = append(section, unknown...)

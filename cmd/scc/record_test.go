@@ -362,7 +362,7 @@ func TestRecordMerge(t *testing.T) {
 	// A hand edit: a comment and a rule that must survive the merge.
 	old, err := os.ReadFile(path)
 	require.NoError(t, err)
-	edited := string(old) + "\n# hand-written: uname for the banner\nallow uname  # keep\n"
+	edited := string(old) + "\n# hand-written: uname for the banner\nallow uname  # keep\n\n# the last line, hand-written\n"
 	require.NoError(t, os.WriteFile(path, []byte(edited), 0o644))
 
 	code, _, errOut := scc(t, "", "record", "-q", "--merge", path, "--", "/bin/cat", hosts)
@@ -371,6 +371,7 @@ func TestRecordMerge(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(merged), string(old)), "the old policy comes first, unchanged")
 	assert.Contains(t, string(merged), "# hand-written: uname for the banner\nallow uname  # keep\n")
+	assert.True(t, strings.HasSuffix(string(merged), "\n# the last line, hand-written\n"), "a comment after the last rule stays last")
 	assert.Contains(t, string(merged), "# added by scc record (")
 	assert.Contains(t, string(merged), "execve  # ", "--for scc (the default) is added in the merge")
 	assert.Equal(t, 1, strings.Count(string(merged), "allow openat "), "openat was already allowed")
