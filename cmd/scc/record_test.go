@@ -554,3 +554,21 @@ func TestProgressLine(t *testing.T) {
 	p.finish()
 	assert.Equal(t, "\rscc record: 1 syscall, 1 distinct\x1b[K\rscc record: 2 syscalls, 2 distinct\x1b[K\n", term.String())
 }
+
+// TestRecordQuiet: the progress line (calls, distinct calls, newest names)
+// and the closing "wrote" line go to stderr, and -q silences both; the
+// program's own stderr still comes through.
+func TestRecordQuiet(t *testing.T) {
+	needRecord(t, "/bin/sh")
+	argv := []string{"--", "/bin/sh", "-c", "ls / >/dev/null; echo to-stderr >&2"}
+	pol := filepath.Join(t.TempDir(), "p.pol")
+	code, _, errOut := scc(t, "", append([]string{"record", "-o", pol}, argv...)...)
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `(?m)^scc record: 1 syscall, 1 distinct; new: execve$`, errOut, "the first line")
+	assert.Regexp(t, `(?m)^scc record: \d+ syscalls, \d+ distinct; new: (\w+, ){4}\w+$`, errOut, "the final count")
+	assert.Contains(t, errOut, "scc record: wrote "+pol+" (")
+
+	code, _, errOut = scc(t, "", append([]string{"record", "-q", "-o", pol}, argv...)...)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "to-stderr\n", errOut)
+}
