@@ -513,6 +513,13 @@ func TestRecordFlagErrors(t *testing.T) {
 		{[]string{"--for", "lxc"}, `--for "lxc": want scc, docker, podman, kubernetes or none`},
 		{[]string{"--merge", filepath.Join(dir, "missing.pol")}, "--merge: open "},
 		{[]string{"--merge", bad}, `bad.pol:1:7: unknown syscall "reed"`},
+		// Outputs that cannot be written are found before the recording,
+		// not after it.
+		{[]string{"-o", filepath.Join(dir, "missing", "p.pol")}, "-o " + filepath.Join(dir, "missing", "p.pol") + ": stat "},
+		{[]string{"-o", dir}, "-o " + dir + ": is a directory"},
+		{[]string{"-o", filepath.Join(bad, "p.pol")}, "bad.pol is not a directory"},
+		{[]string{"-o", filepath.Join(dir, "p.pol"), "--profile", filepath.Join(dir, "missing", "p.freq")}, "--profile " + filepath.Join(dir, "missing", "p.freq")},
+		{[]string{"--profile", "-"}, "--profile -: the policy already goes to stdout"},
 	} {
 		args := append(append([]string{"record", "-q"}, tc.flags...), "--", "/bin/touch", marker)
 		code, _, errOut := scc(t, "", args...)
