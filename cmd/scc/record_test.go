@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -612,4 +613,66 @@ func TestRecordDefaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// spinProgram keeps two goroutines busy in loops without calls, so that on
+// one P the Go runtime must preempt them with signals (SIGURG by tgkill).
+const spinProgram = `package main
+
+import (
+	"fmt"
+	"sync"
+)
+
+func main() {
+	var wg sync.WaitGroup
+	sums := make([]int, 2)
+	for i := range sums {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 300000000; j++ {
+				sums[i] += j & 1
+			}
+		}(i)
+	}
+	wg.Wait()
+	fmt.Println("done", sums[0] == sums[1])
+}
+`
+
+// TestRecordSignalReturn: a recording that saw signal handlers installed
+// allows rt_sigreturn even if no signal arrived during the run. The Go
+// program is recorded without preemption signals; its policy, with getpid
+// and tgkill added as when a run saw one sent (TestRecordGoProgram's runs
+// do now and then), must survive the signals it gets when it runs for
+// real: a denied rt_sigreturn kills a Go program with SIGTRAP (status 133)
+// and no message.
+func TestRecordSignalReturn(t *testing.T) {
+	needRecord(t)
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		t.Skip("no go toolchain to build the test program")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(spinProgram), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module spin\ngo 1.21\n"), 0o644))
+	build := exec.Command(gobin, "build", "-o", "spin", ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	prog := filepath.Join(dir, "spin")
+
+	t.Setenv("GOMAXPROCS", "1")
+	t.Setenv("GODEBUG", "asyncpreemptoff=1")
+	path, src := recordTo(t, "spin.pol", nil, prog)
+	assert.NotContains(t, src, "allow tgkill", "no preemption signal while recording")
+	assert.Contains(t, src, "allow rt_sigreturn  # not seen: returns from the signal handlers rt_sigaction installs\n")
+	require.NoError(t, os.WriteFile(path, []byte(src+"\nallow getpid, tgkill\n"), 0o644))
+
+	t.Setenv("GODEBUG", "")
+	r := runUnder(t, path, prog)
+	assert.Equal(t, 0, r.status, r.stderr)
+	assert.Equal(t, "done true\n", r.stdout)
 }
