@@ -2,33 +2,46 @@ package record
 
 import "fmt"
 
-// runtimeSyscalls are the calls runc's init process makes itself after it
-// loaded the container's filter and before it execs the container's
-// program; a deny-by-default profile that lacks them stops the container
-// from starting. Docker, Podman (with --runtime runc) and Kubernetes (via
-// containerd) all start containers through runc, so one list serves them.
+// runtimeSyscalls are the calls the container runtime's init process
+// makes itself after it loaded the container's filter and before it execs
+// the container's program; a deny-by-default profile that lacks them stops
+// the container from starting. Docker, Podman and Kubernetes start
+// containers through runc or crun, so one list, the union of both, serves
+// them all.
 //
-// Obtained on Debian 12 with runc 1.1.5 and a busybox rootfs, as
+// Obtained on Debian 12 with runc 1.1.5 and crun 1.8.1 and a busybox
+// rootfs, as
 //
 //	strace -f -o log runc --root STATE run --bundle BUNDLE id
+//	strace -f -o log crun --cgroup-manager disabled --root STATE run --bundle BUNDLE id
 //
-// with noNewPrivileges false (Docker's default: the filter is loaded before
-// runc drops privileges, so setuid/setgid/setgroups/capset follow it) and
-// true (loaded just before execve; a subset). The list is every syscall of
-// the thread that called prctl(PR_SET_SECCOMP) between that call and its
-// execve (runc loads the filter without TSYNC, so its other threads are not
-// filtered). Checked again on the same machine: the noNewPrivileges=true
-// run made close epoll_ctl execve fstatfs futex getdents64 getpid openat
-// prctl write; the false run all of the list but sched_yield and nanosleep,
-// and once rt_sigreturn (a Go runtime signal, SIGURG preemption, handled
-// on that thread). The Go runtime's calls vary from run to run: a failed
-// rt_sigreturn kills the thread, so it is listed, and so are sched_yield and
-// nanosleep, which runc's other threads made while spinning on runtime
-// locks. crun is not covered.
+// with noNewPrivileges false (Docker's, Podman's and Kubernetes' default:
+// the filter is loaded before the runtime drops privileges, so the set*id
+// and cap* calls follow it) and true (loaded just before execve; a subset),
+// each as root and as user 1000:1000. The list is every syscall of the
+// thread that loaded the filter between that call and its execve (runc
+// loads it with prctl(PR_SET_SECCOMP), crun with seccomp(2); neither uses
+// TSYNC, so other threads are not filtered).
+//
+// runc, noNewPrivileges false: capget capset chdir close epoll_ctl execve
+// faccessat2 fcntl fstat fstatfs futex getcwd getdents64 getpid getppid
+// newfstatat openat prctl read setgid setgroups setuid write, plus fchown
+// for a non-root user (runc hands it the stdio pipes) and now and then
+// rt_sigreturn (a Go runtime signal, SIGURG preemption, handled on that
+// thread). noNewPrivileges true: close epoll_ctl execve fstatfs futex
+// getdents64 getpid openat write. The Go runtime's calls vary from run to
+// run: a failed rt_sigreturn kills the thread, so it is listed, and so are
+// sched_yield and nanosleep, which runc's other threads made while spinning
+// on runtime locks.
+//
+// crun, noNewPrivileges false: capset close execve prctl rt_sigaction
+// rt_sigprocmask setresgid setresuid write (it resets every signal handler
+// and switches ids with setres*id); true: close execve.
 var runtimeSyscalls = []string{
-	"capget", "capset", "chdir", "close", "epoll_ctl", "execve", "faccessat2", "fcntl", "fstat",
+	"capget", "capset", "chdir", "close", "epoll_ctl", "execve", "faccessat2", "fchown", "fcntl", "fstat",
 	"fstatfs", "futex", "getcwd", "getdents64", "getpid", "getppid", "nanosleep", "newfstatat", "openat", "prctl",
-	"read", "rt_sigreturn", "sched_yield", "setgid", "setgroups", "setuid", "write",
+	"read", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_yield", "setgid", "setgroups", "setresgid",
+	"setresuid", "setuid", "write",
 }
 
 // sccRunSyscalls are the calls `scc run`'s helper may make between

@@ -30,7 +30,7 @@ type syscallUse struct {
 	Name    string
 	Count   uint64
 	Values  [6]map[uint64]uint64
-	Runtime string // why the launcher needs it; "" if it does not
+	Runtime string // why it is allowed without a recorded value (the launcher needs it, ...); "" if not
 }
 
 // Policy writes the policy a recording needs: the ABIs seen, the default
@@ -88,7 +88,10 @@ func Merge(existing *lang.File, rec *Recording, o WriteOptions) (*lang.File, err
 		}
 	}
 
-	out := &lang.File{Name: existing.Name, Stmts: append([]lang.Stmt(nil), existing.Stmts...)}
+	// The comment lines after the last statement stay the file's last
+	// lines: they are the author's, like every other comment.
+	out := &lang.File{Name: existing.Name, Stmts: append([]lang.Stmt(nil), existing.Stmts...),
+		Trailing: append([]string(nil), existing.Trailing...)}
 	section := []string{fmt.Sprintf("added by scc record (%d new)", len(fresh)),
 		"from a run of: " + shellJoin(o.Command)}
 	section = append(section, unknown...)
@@ -206,6 +209,17 @@ func collect(rec *Recording, o WriteOptions) ([]*syscallUse, []*syscalls.Arch, [
 			byName[name] = u
 		}
 		u.Runtime = why
+	}
+	// A program that installs a signal handler returns from it with
+	// rt_sigreturn whenever a signal arrives, and a run may see no signal
+	// at all (the Go runtime's preemption signals come with timing). Denied,
+	// the return fails and the program dies: Go's restorer then executes
+	// INT3, and the program is killed by SIGTRAP (exit status 133) without
+	// a word.
+	for _, h := range [][2]string{{"rt_sigaction", "rt_sigreturn"}, {"sigaction", "sigreturn"}} {
+		if byName[h[0]] != nil && byName[h[1]] == nil {
+			byName[h[1]] = &syscallUse{Name: h[1], Runtime: "not seen: returns from the signal handlers " + h[0] + " installs"}
+		}
 	}
 	uses := make([]*syscallUse, 0, len(byName))
 	for _, u := range byName {

@@ -142,6 +142,8 @@ set @io = read, write
 allow @io
 allow close  # keep me
 allow openat if flags == 0
+
+# the end of the hand-written part
 `
 	existing, err := lang.Parse("app.pol", []byte(src))
 	require.NoError(t, err)
@@ -152,6 +154,7 @@ allow openat if flags == 0
 
 	assert.Contains(t, out, "# my hand-written policy")
 	assert.Contains(t, out, "allow close  # keep me")
+	assert.True(t, strings.HasSuffix(out, "\n\n# the end of the hand-written part\n"), "the trailing comment is kept, last")
 	// read/write come through the set and close is allowed: not again.
 	assert.Equal(t, 1, strings.Count(out, "allow close"))
 	assert.NotContains(t, out, "allow read ")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -112,6 +113,14 @@ func runRecord(cmd *cobra.Command, f recordFlags, argv []string) error {
 	if out == "" {
 		out = "-"
 	}
+	if out == "-" && f.profile == "-" {
+		return errors.New("--profile -: the policy already goes to stdout; give one of them a file")
+	}
+	for _, o := range []struct{ flag, path string }{{"-o", out}, {"--profile", f.profile}} {
+		if err := checkWritable(o.flag, o.path); err != nil {
+			return err
+		}
+	}
 
 	o := record.Options{Path: argv[0], Args: argv, Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	if out == "-" {
@@ -162,6 +171,11 @@ func runRecord(cmd *cobra.Command, f recordFlags, argv []string) error {
 		printDiags(stderr, diags.Errors())
 		return fmt.Errorf("the recorded policy does not resolve (a bug in scc record); nothing written")
 	}
+	// The policy first: a profile that cannot be written must not cost
+	// the recording's policy.
+	if err := atomicfile.WriteOut(out, src, stdout); err != nil {
+		return err
+	}
 	if f.profile != "" {
 		var b bytes.Buffer
 		if err := record.WriteProfile(&b, rec); err != nil {
@@ -170,9 +184,6 @@ func runRecord(cmd *cobra.Command, f recordFlags, argv []string) error {
 		if err := atomicfile.WriteOut(f.profile, b.Bytes(), stdout); err != nil {
 			return err
 		}
-	}
-	if err := atomicfile.WriteOut(out, src, stdout); err != nil {
-		return err
 	}
 	if out != "-" && !f.quiet {
 		fmt.Fprintf(stderr, "scc record: wrote %s (%d syscalls allowed)\n", out, countRules(file))
@@ -220,6 +231,30 @@ func loadMergeBase(path string, stderr io.Writer) (*lang.File, error) {
 		return nil, err
 	}
 	return lang.Parse(path, data)
+}
+
+// checkWritable tells before the recording whether an output file can be
+// written: its folder must exist and be writable (atomicfile writes a
+// temporary file there and renames it), and it must not be a folder.
+func checkWritable(flag, path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s %s: is a directory", flag, path)
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", flag, path, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s %s: %s is not a directory", flag, path, dir)
+	}
+	if err := unix.Access(dir, unix.W_OK); err != nil {
+		return fmt.Errorf("%s %s: cannot write in %s: %w", flag, path, dir, err)
+	}
+	return nil
 }
 
 func countRules(f *lang.File) int {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -362,7 +363,7 @@ func TestRecordMerge(t *testing.T) {
 	// A hand edit: a comment and a rule that must survive the merge.
 	old, err := os.ReadFile(path)
 	require.NoError(t, err)
-	edited := string(old) + "\n# hand-written: uname for the banner\nallow uname  # keep\n"
+	edited := string(old) + "\n# hand-written: uname for the banner\nallow uname  # keep\n\n# the last line, hand-written\n"
 	require.NoError(t, os.WriteFile(path, []byte(edited), 0o644))
 
 	code, _, errOut := scc(t, "", "record", "-q", "--merge", path, "--", "/bin/cat", hosts)
@@ -371,6 +372,7 @@ func TestRecordMerge(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(merged), string(old)), "the old policy comes first, unchanged")
 	assert.Contains(t, string(merged), "# hand-written: uname for the banner\nallow uname  # keep\n")
+	assert.True(t, strings.HasSuffix(string(merged), "\n# the last line, hand-written\n"), "a comment after the last rule stays last")
 	assert.Contains(t, string(merged), "# added by scc record (")
 	assert.Contains(t, string(merged), "execve  # ", "--for scc (the default) is added in the merge")
 	assert.Equal(t, 1, strings.Count(string(merged), "allow openat "), "openat was already allowed")
@@ -512,6 +514,13 @@ func TestRecordFlagErrors(t *testing.T) {
 		{[]string{"--for", "lxc"}, `--for "lxc": want scc, docker, podman, kubernetes or none`},
 		{[]string{"--merge", filepath.Join(dir, "missing.pol")}, "--merge: open "},
 		{[]string{"--merge", bad}, `bad.pol:1:7: unknown syscall "reed"`},
+		// Outputs that cannot be written are found before the recording,
+		// not after it.
+		{[]string{"-o", filepath.Join(dir, "missing", "p.pol")}, "-o " + filepath.Join(dir, "missing", "p.pol") + ": stat "},
+		{[]string{"-o", dir}, "-o " + dir + ": is a directory"},
+		{[]string{"-o", filepath.Join(bad, "p.pol")}, "bad.pol is not a directory"},
+		{[]string{"-o", filepath.Join(dir, "p.pol"), "--profile", filepath.Join(dir, "missing", "p.freq")}, "--profile " + filepath.Join(dir, "missing", "p.freq")},
+		{[]string{"--profile", "-"}, "--profile -: the policy already goes to stdout"},
 	} {
 		args := append(append([]string{"record", "-q"}, tc.flags...), "--", "/bin/touch", marker)
 		code, _, errOut := scc(t, "", args...)
@@ -552,4 +561,118 @@ func TestProgressLine(t *testing.T) {
 	p.update(record.Progress{Syscalls: 2, Distinct: 2})
 	p.finish()
 	assert.Equal(t, "\rscc record: 1 syscall, 1 distinct\x1b[K\rscc record: 2 syscalls, 2 distinct\x1b[K\n", term.String())
+}
+
+// TestRecordQuiet: the progress line (calls, distinct calls, newest names)
+// and the closing "wrote" line go to stderr, and -q silences both; the
+// program's own stderr still comes through.
+func TestRecordQuiet(t *testing.T) {
+	needRecord(t, "/bin/sh")
+	argv := []string{"--", "/bin/sh", "-c", "ls / >/dev/null; echo to-stderr >&2"}
+	pol := filepath.Join(t.TempDir(), "p.pol")
+	code, _, errOut := scc(t, "", append([]string{"record", "-o", pol}, argv...)...)
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `(?m)^scc record: 1 syscall, 1 distinct; new: execve$`, errOut, "the first line")
+	assert.Regexp(t, `(?m)^scc record: \d+ syscalls, \d+ distinct; new: (\w+, ){4}\w+$`, errOut, "the final count")
+	assert.Contains(t, errOut, "scc record: wrote "+pol+" (")
+
+	code, _, errOut = scc(t, "", append([]string{"record", "-q", "-o", pol}, argv...)...)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "to-stderr\n", errOut)
+}
+
+// TestRecordDefaults: each --default the issue names decides what a call
+// the recording never saw gets when the program runs under the policy:
+// mkdir fails with EPERM, kills the program, or is let through (log).
+func TestRecordDefaults(t *testing.T) {
+	needRecord(t, "/bin/busybox")
+	for _, tc := range []struct {
+		def     string
+		status  int
+		stderr  string
+		created bool
+	}{
+		{"errno(EPERM)", 1, "Operation not permitted", false},
+		// "killed by seccomp: mkdir" when the kernel's record of the call was
+		// not dropped (it keeps about 10 in 5 s for the whole machine).
+		{"kill", 128 + int(syscall.SIGSYS), "killed by ", false},
+		{"log", 0, "", true},
+	} {
+		t.Run(tc.def, func(t *testing.T) {
+			path, src := recordTo(t, "echo.pol", []string{"--default", tc.def}, "/bin/busybox", "sh", "-c", "echo hi")
+			assert.Contains(t, src, "\ndefault "+tc.def+"\n")
+			require.NotContains(t, src, "mkdir")
+			dir := filepath.Join(t.TempDir(), "x")
+			code, _, errOut := scc(t, "", "run", path, "--", "/bin/busybox", "mkdir", dir)
+			assert.Equal(t, tc.status, code, errOut)
+			assert.Contains(t, errOut, tc.stderr)
+			if tc.created {
+				assert.DirExists(t, dir)
+			} else {
+				assert.NoDirExists(t, dir)
+			}
+		})
+	}
+}
+
+// spinProgram keeps two goroutines busy in loops without calls, so that on
+// one P the Go runtime must preempt them with signals (SIGURG by tgkill).
+const spinProgram = `package main
+
+import (
+	"fmt"
+	"sync"
+)
+
+func main() {
+	var wg sync.WaitGroup
+	sums := make([]int, 2)
+	for i := range sums {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < 300000000; j++ {
+				sums[i] += j & 1
+			}
+		}(i)
+	}
+	wg.Wait()
+	fmt.Println("done", sums[0] == sums[1])
+}
+`
+
+// TestRecordSignalReturn: a recording that saw signal handlers installed
+// allows rt_sigreturn even if no signal arrived during the run. The Go
+// program is recorded without preemption signals; its policy, with getpid
+// and tgkill added as when a run saw one sent (TestRecordGoProgram's runs
+// do now and then), must survive the signals it gets when it runs for
+// real: a denied rt_sigreturn kills a Go program with SIGTRAP (status 133)
+// and no message.
+func TestRecordSignalReturn(t *testing.T) {
+	needRecord(t)
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		t.Skip("no go toolchain to build the test program")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(spinProgram), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module spin\ngo 1.21\n"), 0o644))
+	build := exec.Command(gobin, "build", "-o", "spin", ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	prog := filepath.Join(dir, "spin")
+
+	t.Setenv("GOMAXPROCS", "1")
+	t.Setenv("GODEBUG", "asyncpreemptoff=1")
+	path, src := recordTo(t, "spin.pol", nil, prog)
+	assert.NotContains(t, src, "allow tgkill", "no preemption signal while recording")
+	assert.Contains(t, src, "allow rt_sigreturn  # not seen: returns from the signal handlers rt_sigaction installs\n")
+	require.NoError(t, os.WriteFile(path, []byte(src+"\nallow getpid, tgkill\n"), 0o644))
+
+	t.Setenv("GODEBUG", "")
+	r := runUnder(t, path, prog)
+	assert.Equal(t, 0, r.status, r.stderr)
+	assert.Equal(t, "done true\n", r.stdout)
 }
