@@ -422,3 +422,56 @@ func TestNotifyAudit(t *testing.T) {
 	assert.Equal(t, 125, code)
 	assert.Contains(t, errOut, "--notify=allow or --notify=deny")
 }
+
+// scc run is the command's supervisor (its exit status, the SIGSYS line,
+// the notify answers): when scc is killed outright, the command dies with
+// it instead of running on unsupervised, where notified calls would fail
+// with ENOSYS instead of getting the answer --notify asked for.
+func TestCommandDiesWithSupervisor(t *testing.T) {
+	need(t, "sleep")
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	pol := writeFile(t, dir, "audit.pol", "default allow\nnotify mkdir\n")
+	cmd := exec.Command(sccBin, "run", "--notify=allow", pol, "--", "sh", "-c", "echo $$ > "+pidFile+"; exec sleep 30")
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { cmd.Process.Kill(); <-exited }()
+
+	var pid int
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(pidFile)
+		if err != nil || !strings.HasSuffix(string(b), "\n") {
+			return false
+		}
+		_, err = fmt.Sscan(string(b), &pid)
+		return err == nil && procState(pid) != "" && commOf(pid) == "sleep"
+	}, 10*time.Second, 10*time.Millisecond, "the command did not start")
+	// Kill the command ourselves if the test fails: it is not our child.
+	defer syscall.Kill(pid, syscall.SIGKILL)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	<-exited
+	exited <- nil
+	// Gone, or a zombie waiting for whoever inherited it.
+	require.Eventually(t, func() bool { s := procState(pid); return s == "" || s == "Z" || s == "X" },
+		5*time.Second, 10*time.Millisecond, "the command (pid %d) still runs after scc was killed: state %s", pid, procState(pid))
+}
+
+// procState is the state letter of a process (R, S, Z, …), "" when it is gone.
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	_, rest, ok := strings.Cut(string(b), ") ") // comm may hold spaces
+	if !ok || rest == "" {
+		return ""
+	}
+	return rest[:1]
+}
+
+func commOf(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
+}

@@ -97,6 +97,9 @@
 // which then reports how the command ended. When the supervisor's process
 // group owns its terminal, ^C and ^\ already reach the command (it shares the
 // group), so SIGINT and SIGQUIT are not sent a second time. Signals the
-// supervisor was started ignoring stay ignored. The helper does not use
-// Pdeathsig: if the supervisor is killed with SIGKILL, the command runs on.
+// supervisor was started ignoring stay ignored. If the supervisor dies
+// anyway (SIGKILL), the command gets SIGKILL too (PR_SET_PDEATHSIG, set in
+// the helper and kept across its execve): left running, it would still be
+// filtered, but its notified calls would fail with ENOSYS instead of getting
+// the supervisor's answer. Processes the command started are not killed.
 package sandbox
