@@ -138,6 +138,16 @@ func TestNoFork(t *testing.T) {
 	out2, err := exec.Command("busybox", "sh", "-c", "ls / >/dev/null; echo after").Output()
 	require.NoError(t, err)
 	require.Equal(t, "after\n", string(out2))
+
+	// docs/run.md's example, as printed there, and its caveat: the last
+	// command is exec'd without a fork, so a trailing ls does run.
+	code, out, errOut = scc(t, "run", example("nofork.pol"), "--", "busybox", "sh", "-c", "echo hi; ls; echo bye")
+	assert.Equal(t, 2, code, errOut)
+	assert.Equal(t, "hi\n", out)
+	assert.Equal(t, "sh: can't fork: Operation not permitted\n", errOut)
+	code, out, errOut = scc(t, "run", example("nofork.pol"), "--", "busybox", "sh", "-c", "echo hi; cd "+dir+"; ls /")
+	assert.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "proc\n")
 }
 
 // nginx from Debian, under examples/nginx.pol, serves a page; the calls the
