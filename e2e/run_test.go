@@ -337,6 +337,13 @@ func TestFailClosed(t *testing.T) {
 	// ld [1000]: seccomp_data is 64 bytes, the kernel refuses the load.
 	badBPF := filepath.Join(dir, "bad.bpf")
 	require.NoError(t, os.WriteFile(badBPF, []byte{0x20, 0, 0, 0, 0xe8, 0x03, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f}, 0o644))
+	// A policy that resolves but does not compile: 3000 two-argument
+	// rules on one call are far beyond the kernel's 4096 instructions.
+	var huge strings.Builder
+	huge.WriteString("default allow\n")
+	for i := 1; i <= 3000; i++ {
+		fmt.Fprintf(&huge, "errno(EPERM) write if fd == %d && count == %d\n", 7*i, i)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -348,6 +355,7 @@ func TestFailClosed(t *testing.T) {
 		{"kernel rejects", []string{"-f", badBPF}, 125, "invalid argument (the kernel rejected the program)"},
 		{"truncated filter", []string{"-f", writeFile(t, dir, "short.bpf", "1234567")}, 125, "not a multiple of 8"},
 		{"execve denied", []string{writeFile(t, dir, "noexec.pol", "default allow\nerrno(EPERM) execve\n")}, 125, "add `allow execve`"},
+		{"too long to compile", []string{writeFile(t, dir, "huge.pol", huge.String())}, 125, "huge.pol: bpfasm: program has"},
 		{"missing policy", []string{filepath.Join(dir, "nope.pol")}, 125, "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -484,4 +492,52 @@ func procState(pid int) string {
 func commOf(pid int) string {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	return strings.TrimSpace(string(b))
+}
+
+// The kernel flags reach seccomp(2) as asked, seen from outside with
+// strace: TSYNC (and TSYNC_ESRCH) always, LOG for --log, SPEC_ALLOW for
+// --spec-allow, NEW_LISTENER when the policy has notify rules. SPEC_ALLOW
+// changes nothing visible on a machine whose store-bypass mitigation is off
+// (/sys/devices/system/cpu/vulnerabilities/spec_store_bypass), so the call
+// itself is the evidence.
+func TestKernelFlags(t *testing.T) {
+	need(t, "strace")
+	dir := t.TempDir()
+	plain := writeFile(t, dir, "plain.pol", "default allow\nerrno(EPERM) mkdir\n")
+	notify := writeFile(t, dir, "notify.pol", "default allow\nnotify mkdir\n")
+	const always = "SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_TSYNC_ESRCH"
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{plain}, nil},
+		{[]string{"--log", plain}, []string{"SECCOMP_FILTER_FLAG_LOG"}},
+		{[]string{"--spec-allow", plain}, []string{"SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
+		{[]string{"--log", "--spec-allow", plain}, []string{"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
+		{[]string{"--notify=allow", notify}, []string{"SECCOMP_FILTER_FLAG_NEW_LISTENER"}},
+	} {
+		name := strings.Join(tc.args[:len(tc.args)-1], " ")
+		if name == "" {
+			name = "no flags"
+		}
+		t.Run(name, func(t *testing.T) {
+			trace := filepath.Join(dir, "trace")
+			args := append([]string{"-f", "-qq", "-e", "trace=seccomp", "-e", "signal=none", "-o", trace, sccBin, "run"}, tc.args...)
+			code, _, errOut := execute(t, 20*time.Second, nil, "strace", append(args, "--", "true")...)
+			require.Equal(t, 0, code, errOut)
+			b, err := os.ReadFile(trace)
+			require.NoError(t, err)
+			var calls []string
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.Contains(line, "seccomp(SECCOMP_SET_MODE_FILTER") {
+					calls = append(calls, line)
+				}
+			}
+			require.Len(t, calls, 1, "one install: %s", b)
+			_, call, _ := strings.Cut(calls[0], "SECCOMP_SET_MODE_FILTER, ")
+			flags, rest, _ := strings.Cut(call, ", ")
+			assert.ElementsMatch(t, append(strings.Split(always, "|"), tc.want...), strings.Split(flags, "|"), calls[0])
+			assert.Regexp(t, `\) = \d+$`, rest, "the kernel accepted it")
+		})
+	}
 }
