@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/compiler"
+	"github.com/scc-dev/scc/explore"
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/sandbox"
 	"github.com/scc-dev/scc/syscalls"
@@ -121,7 +123,8 @@ func runRun(cmd *cobra.Command, o runOptions, args []string) error {
 		return fail(exitRunFailed, "%v", err)
 	}
 	usesNotify := filterNotifies(prog)
-	if err := checkBeforeExec(decide, host, answer, usesNotify, stderr); err != nil {
+	paths, _ := explore.Explore(prog) // nil when it cannot follow the program: zero arguments only
+	if err := checkBeforeExec(decide, paths, host, answer, usesNotify, stderr); err != nil {
 		return fail(exitRunFailed, "%v", err)
 	}
 
@@ -285,24 +288,60 @@ func filterNotifies(prog []bpfasm.Insn) bool {
 func runsCall(a policy.Action) bool { return a.Base() == policy.Allow || a.Base() == policy.Log }
 
 // checkBeforeExec refuses a filter that would stop the helper's execve, and
-// warns about the other calls the helper may make under the filter. The
-// calls are decided with all-zero arguments: what execve is given is the
-// command's path, which no filter can read.
-func checkBeforeExec(decide decider, host *syscalls.Arch, answer *notifyAnswer, usesNotify bool, stderr io.Writer) error {
+// warns about the other calls the helper may make under the filter. A call
+// is judged over every argument the filter can tell apart (paths, from the
+// symbolic explorer): execve is given pointers, never zeros, and the Go
+// runtime's futex calls are never futex(0, 0, ...). When the explorer cannot
+// follow the program (paths is nil) only all-zero arguments are tried.
+func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, answer *notifyAnswer, usesNotify bool, stderr io.Writer) error {
 	if usesNotify && answer == nil {
 		return errors.New("the filter sends calls to notify: say how to answer them with --notify=allow or --notify=deny (without a supervisor they fail with ENOSYS)")
 	}
-	var zero [6]uint64
+	lets := func(a policy.Action) bool {
+		return runsCall(a) || (a.Base() == policy.Notify && answer != nil && answer.allow)
+	}
+	// actions is every answer the filter can give call nr, the all-zero
+	// one first; ok is false when not even that one is known.
+	actions := func(nr uint32) ([]policy.Action, bool, error) {
+		var zero [6]uint64
+		a, err := decide(nr, &zero)
+		if err != nil {
+			return nil, false, err
+		}
+		out := []policy.Action{a}
+		for _, p := range paths {
+			if p.Cons[explore.WordNr].Holds(nr) && p.Cons[explore.WordArch].Holds(host.AuditArch) && !slices.Contains(out, p.Action) {
+				out = append(out, p.Action)
+			}
+		}
+		return out, true, nil
+	}
+	// judge splits the answers into one that stops the call (if any) and
+	// whether any lets it run.
+	judge := func(as []policy.Action) (stop policy.Action, stops, runs bool) {
+		for _, a := range as {
+			if lets(a) {
+				runs = true
+			} else if !stops {
+				stop, stops = a, true
+			}
+		}
+		return stop, stops, runs
+	}
+
 	nr, _ := host.Nr("execve")
-	switch a, err := decide(nr, &zero); {
+	as, ok, err := actions(nr)
+	switch {
 	case errors.Is(err, errCompilerBug):
 		return err
-	case err != nil:
+	case !ok:
 		return nil // the kernel will refuse the program
-	case runsCall(a):
-	case a.Base() == policy.Notify && answer.allow:
-	default:
-		return fmt.Errorf("the filter gives execve %s, so CMD could not start: add `allow execve` to the policy", a)
+	}
+	switch stop, stops, runs := judge(as); {
+	case stops && !runs:
+		return fmt.Errorf("the filter gives execve %s, so CMD could not start: add `allow execve` to the policy", stop)
+	case stops:
+		fmt.Fprintf(stderr, "scc run: warning: the filter gives execve %s for some arguments (execve's pointers, which scc cannot know beforehand); if the helper's execve gets it, CMD does not start: allow execve without a condition\n", stop)
 	}
 	calls := helperCalls
 	if usesNotify {
@@ -313,9 +352,19 @@ func checkBeforeExec(decide decider, host *syscalls.Arch, answer *notifyAnswer, 
 		if !ok {
 			continue
 		}
-		if a, err := decide(nr, &zero); err == nil && !runsCall(a) && !(a.Base() == policy.Notify && answer.allow) {
-			fmt.Fprintf(stderr, "scc run: warning: the filter gives %s %s; scc's helper may call it between installing the filter and exec, so CMD may fail to start now and then: allow %s\n", name, a, name)
+		as, ok, _ := actions(nr)
+		if !ok {
+			continue
 		}
+		stop, stops, runs := judge(as)
+		if !stops {
+			continue
+		}
+		some := ""
+		if runs {
+			some = " for some arguments"
+		}
+		fmt.Fprintf(stderr, "scc run: warning: the filter gives %s %s%s; scc's helper may call it between installing the filter and exec, so CMD may fail to start now and then: allow %s\n", name, stop, some, name)
 	}
 	return nil
 }

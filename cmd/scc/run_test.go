@@ -177,3 +177,40 @@ func TestRunStreams(t *testing.T) {
 	require.Equal(t, "in\n", out.String())
 	require.Equal(t, "err\n", errOut.String())
 }
+
+// execve is given pointers, never zero: a filter whose answer depends on
+// them is judged over every argument (the symbolic explorer), not only on
+// all-zero arguments, which would refuse a command that starts and pass
+// one that does not.
+func TestRunExecveDependsOnArguments(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "marker")
+
+	// Denied only for a NULL path: the real execve passes. Refused before.
+	code, _, errOut := scc(t, "", "run", writePolicy(t, "default allow\nerrno(EPERM) execve if filename == 0\n"), "--", "touch", marker)
+	require.Equal(t, 0, code, errOut)
+	assert.FileExists(t, marker)
+	assert.Contains(t, errOut, "warning: the filter gives execve errno(EPERM) for some arguments")
+	require.NoError(t, os.Remove(marker))
+
+	// Denied for every real path: warned with the fix, and still fail closed.
+	code, _, errOut = scc(t, "", "run", writePolicy(t, "default allow\nerrno(EPERM) execve if filename != 0\n"), "--", "touch", marker)
+	assert.Equal(t, exitRunFailed, code, errOut)
+	assert.Contains(t, errOut, "warning: the filter gives execve errno(EPERM) for some arguments (execve's pointers, which scc cannot know beforehand); if the helper's execve gets it, CMD does not start: allow execve without a condition")
+	assert.Contains(t, errOut, "operation not permitted")
+	assert.NoFileExists(t, marker)
+
+	// Denied whatever the arguments, by two rules: refused before the start.
+	code, _, errOut = scc(t, "", "run", writePolicy(t, "default allow\nerrno(EPERM) execve if filename != 0\nkill execve\n"), "--", "touch", marker)
+	assert.Equal(t, exitRunFailed, code, errOut)
+	assert.Contains(t, errOut, "CMD could not start: add `allow execve`")
+	assert.NoFileExists(t, marker)
+}
+
+// The helper's calls are judged over every argument too: the Go runtime's
+// futex calls are never futex(0, 0, ...).
+func TestRunWarnsAboutHelperCallArguments(t *testing.T) {
+	code, _, errOut := scc(t, "", "run", writePolicy(t, "default allow\nerrno(EPERM) nanosleep if arg0 == 1\n"), "--", "true")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "warning: the filter gives nanosleep errno(EPERM) for some arguments; scc's helper may call it")
+}
