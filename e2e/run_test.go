@@ -21,6 +21,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scc-dev/scc/syscalls"
 )
 
 // sccBin is the scc binary under test, built by TestMain.
@@ -371,6 +373,12 @@ func TestFailClosed(t *testing.T) {
 // A seccomp kill or trap ends the command with SIGSYS (159), and scc names
 // the call from the kernel's audit record.
 func TestSigsysExplained(t *testing.T) {
+	host := syscalls.Host()
+	require.NotNil(t, host, "scc does not know this machine's ABI")
+	nr, ok := host.Nr("mkdir")
+	if !ok {
+		t.Skipf("%s has no mkdir system call (coreutils calls mkdirat there)", host.Name)
+	}
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name, src string
@@ -390,7 +398,7 @@ func TestSigsysExplained(t *testing.T) {
 			if os.Geteuid() != 0 {
 				t.Skip("only root can read the kernel's record of the call (/dev/kmsg)")
 			}
-			assert.Contains(t, errOut, "scc run: killed by seccomp: mkdir (x86_64 syscall 83, action "+tc.action+")")
+			assert.Contains(t, errOut, fmt.Sprintf("scc run: killed by seccomp: mkdir (%s syscall %d, action %s)", host.Name, nr, tc.action))
 		})
 	}
 }
@@ -540,4 +548,18 @@ func TestKernelFlags(t *testing.T) {
 			assert.Regexp(t, `\) = \d+$`, rest, "the kernel accepted it")
 		})
 	}
+}
+
+// The command itself carries the filter, once, with no_new_privs: the
+// kernel's own account in /proc/PID/status.
+func TestCommandIsFiltered(t *testing.T) {
+	code, out, errOut := scc(t, "run", example("readonly.pol"), "--", "cat", "/proc/self/status")
+	require.Equal(t, 0, code, errOut)
+	for _, want := range []string{"NoNewPrivs:\t1\n", "Seccomp:\t2\n", "Seccomp_filters:\t1\n"} {
+		assert.Contains(t, out, want)
+	}
+	// Without scc the same command has none.
+	own, err := exec.Command("cat", "/proc/self/status").Output()
+	require.NoError(t, err)
+	assert.Contains(t, string(own), "Seccomp:\t0\n")
 }
