@@ -67,11 +67,19 @@ kernel rejects, a policy that denies execve. scc run then exits with 125
   scc run --notify=allow audit.pol -- make     # log the calls sent to notify
 
 Every option is described in docs/run.md.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError(cmd, errors.New("no policy and no command: scc run POLICY -- CMD [ARGS...]"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd, o, args)
 		},
 	}
+	// A usage error exits 125 like every other failure before CMD starts,
+	// so that it cannot pass for CMD's own status 1.
+	cmd.SetFlagErrorFunc(usageError)
 	// CMD's own options must reach CMD: stop at the first operand.
 	cmd.Flags().SetInterspersed(false)
 	cmd.Flags().StringVarP(&o.filter, "filter", "f", "", "run under this raw BPF filter (scc compile -o X.bpf) instead of a policy")
@@ -156,6 +164,12 @@ func runRun(cmd *cobra.Command, o runOptions, args []string) error {
 		return exitError{res.Status}
 	}
 	return nil
+}
+
+// usageError reports a mistake on scc run's command line.
+func usageError(cmd *cobra.Command, err error) error {
+	fmt.Fprintf(cmd.ErrOrStderr(), "scc run: %v\n", err)
+	return exitError{exitRunFailed}
 }
 
 // findCommand resolves CMD as the shell would, so that a missing or

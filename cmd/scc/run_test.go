@@ -214,3 +214,21 @@ func TestRunWarnsAboutHelperCallArguments(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, errOut, "warning: the filter gives nanosleep errno(EPERM) for some arguments; scc's helper may call it")
 }
+
+// Mistakes on scc run's own command line exit 125 like its other failures
+// before the start, not 1, which CMD itself may exit with.
+func TestRunUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run"}, "scc run: no policy and no command"},
+		{[]string{"run", "--bogus", "p.pol", "--", "true"}, "scc run: unknown flag: --bogus"},
+		{[]string{"run", "--notify"}, "scc run: flag needs an argument: --notify"},
+		{[]string{"run", writePolicy(t, "default allow\n")}, "scc run: no command to run"},
+	} {
+		code, _, errOut := scc(t, "", tc.args...)
+		assert.Equal(t, exitRunFailed, code, "%v: %s", tc.args, errOut)
+		assert.Contains(t, errOut, tc.want, "%v", tc.args)
+	}
+}
