@@ -443,6 +443,14 @@ func TestNotifyAudit(t *testing.T) {
 	assert.Contains(t, errOut, "No such file or directory")
 	assert.FileExists(t, file)
 
+	// execve's argv is listed, its environment counted: the helper's own
+	// exec of sh, then sh's exec of true.
+	execPol := writeFile(t, dir, "exec.pol", "default allow\nnotify execve\n")
+	code, _, errOut = scc(t, "run", "--notify=allow", execPol, "--", "sh", "-c", "exec /bin/true a 'b c'")
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `scc run: notify: pid \d+: execve\("/(usr/)?bin/sh", \["sh", "-c", "exec /bin/true a 'b c'"\], \[\d+ vars\]\): allowed`, errOut)
+	assert.Regexp(t, `scc run: notify: pid \d+: execve\("/bin/true", \["/bin/true", "a", "b c"\], \[\d+ vars\]\): allowed`, errOut)
+
 	// Without --notify there is nobody to answer: scc refuses to start.
 	code, _, errOut = scc(t, "run", pol, "--", "mkdir", other)
 	assert.Equal(t, 125, code)

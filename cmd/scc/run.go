@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -471,9 +472,15 @@ func hexArgs(args []uint64) string {
 
 func formatArg(p syscalls.Param, v uint64, pid uint32) string {
 	if p.Pointer {
-		if v != 0 && strings.HasPrefix(p.Type, "const char") {
+		switch {
+		case v == 0:
+		case p.Type == "const char *":
 			if s, ok := readString(pid, v); ok {
 				return strconv.Quote(s)
+			}
+		case p.Type == "const char *const *": // execve's argv and envp
+			if list, ok := readStringList(pid, v, p.Bits/8, p.Name == "envp"); ok {
+				return list
 			}
 		}
 		return fmt.Sprintf("%#x", v)
@@ -509,6 +516,63 @@ func readString(pid uint32, addr uint64) (string, bool) {
 		return "", false
 	}
 	return string(buf[:n]) + "...", true
+}
+
+// maxListed is how many strings of an argv are shown.
+const maxListed = 16
+
+// readStringList reads a NULL-terminated array of string pointers (each
+// ptrSize bytes, little-endian) as ["a", "b", ...]; an environment is only
+// counted, as strace does: it is long and may hold secrets.
+func readStringList(pid uint32, addr uint64, ptrSize int, countOnly bool) (string, bool) {
+	if ptrSize != 4 && ptrSize != 8 {
+		return "", false
+	}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	limit := maxListed
+	if countOnly {
+		limit = 4096
+	}
+	buf := make([]byte, ptrSize*(limit+1))
+	n, _ := f.ReadAt(buf, int64(addr))
+	var items []string
+	for i := 0; i+ptrSize <= n; i += ptrSize {
+		var ptr uint64
+		if ptrSize == 8 {
+			ptr = binary.LittleEndian.Uint64(buf[i:])
+		} else {
+			ptr = uint64(binary.LittleEndian.Uint32(buf[i:]))
+		}
+		if ptr == 0 {
+			if countOnly {
+				return fmt.Sprintf("[%d vars]", len(items)), true
+			}
+			return "[" + strings.Join(items, ", ") + "]", true
+		}
+		if len(items) == limit {
+			break
+		}
+		if countOnly {
+			items = append(items, "")
+			continue
+		}
+		s, ok := readString(pid, ptr)
+		if !ok {
+			return "", false
+		}
+		items = append(items, strconv.Quote(s))
+	}
+	if countOnly {
+		return "", false
+	}
+	if len(items) == 0 {
+		return "", false
+	}
+	return "[" + strings.Join(items, ", ") + ", ...]", true
 }
 
 // archOf finds the ABI of a call: x86_64 and x32 share an audit arch and

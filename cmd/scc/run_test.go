@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/resolve"
@@ -231,4 +235,41 @@ func TestRunUsageErrors(t *testing.T) {
 		assert.Equal(t, exitRunFailed, code, "%v: %s", tc.args, errOut)
 		assert.Contains(t, errOut, tc.want, "%v", tc.args)
 	}
+}
+
+// execve's argv and envp are arrays of string pointers: the log lists argv
+// and counts envp, read from the caller's memory (here this process's own).
+func TestFormatArgStringList(t *testing.T) {
+	cstrings := func(ss ...string) ([]*byte, uint64) {
+		arr := make([]*byte, len(ss)+1)
+		for i, s := range ss {
+			p, err := unix.BytePtrFromString(s)
+			require.NoError(t, err)
+			arr[i] = p
+		}
+		return arr, uint64(uintptr(unsafe.Pointer(&arr[0])))
+	}
+	argvParam := syscalls.Param{Name: "argv", Type: "const char *const *", Bits: 64, Pointer: true}
+	envpParam := syscalls.Param{Name: "envp", Type: "const char *const *", Bits: 64, Pointer: true}
+	pid := uint32(os.Getpid())
+
+	argv, addr := cstrings("sh", "-c", `echo "hi"`)
+	assert.Equal(t, `["sh", "-c", "echo \"hi\""]`, formatArg(argvParam, addr, pid))
+	runtime.KeepAlive(argv)
+
+	long := make([]string, maxListed+3)
+	for i := range long {
+		long[i] = fmt.Sprint(i)
+	}
+	argv, addr = cstrings(long...)
+	got := formatArg(argvParam, addr, pid)
+	assert.True(t, strings.HasPrefix(got, `["0", "1", `), got)
+	assert.True(t, strings.HasSuffix(got, fmt.Sprintf(`"%d", ...]`, maxListed-1)), got)
+	runtime.KeepAlive(argv)
+
+	env, addr := cstrings("A=1", "SECRET=x")
+	assert.Equal(t, "[2 vars]", formatArg(envpParam, addr, pid))
+	runtime.KeepAlive(env)
+
+	assert.Equal(t, "0x0", formatArg(argvParam, 0, pid))
 }
