@@ -512,7 +512,8 @@ func commOf(pid int) string {
 
 // The kernel flags reach seccomp(2) as asked, seen from outside with
 // strace: TSYNC (and TSYNC_ESRCH) always, LOG for --log, SPEC_ALLOW for
-// --spec-allow, NEW_LISTENER when the policy has notify rules. SPEC_ALLOW
+// --spec-allow, NEW_LISTENER and WAIT_KILLABLE_RECV when the policy has
+// notify rules. SPEC_ALLOW
 // changes nothing visible on a machine whose store-bypass mitigation is off
 // (/sys/devices/system/cpu/vulnerabilities/spec_store_bypass), so the call
 // itself is the evidence.
@@ -530,7 +531,7 @@ func TestKernelFlags(t *testing.T) {
 		{[]string{"--log", plain}, []string{"SECCOMP_FILTER_FLAG_LOG"}},
 		{[]string{"--spec-allow", plain}, []string{"SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
 		{[]string{"--log", "--spec-allow", plain}, []string{"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
-		{[]string{"--notify=allow", notify}, []string{"SECCOMP_FILTER_FLAG_NEW_LISTENER"}},
+		{[]string{"--notify=allow", notify}, []string{"SECCOMP_FILTER_FLAG_NEW_LISTENER", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"}},
 	} {
 		name := strings.Join(tc.args[:len(tc.args)-1], " ")
 		if name == "" {

@@ -19,7 +19,8 @@
 //     environment, which the command would inherit);
 //  3. check that the program exists and is executable;
 //  4. prctl(PR_SET_NO_NEW_PRIVS, 1) and seccomp(SECCOMP_SET_MODE_FILTER,
-//     TSYNC | TSYNC_ESRCH | Options.Flags);
+//     TSYNC | TSYNC_ESRCH | Options.Flags), with Notify also NEW_LISTENER
+//     and WAIT_KILLABLE_RECV (dropped on kernels before 5.19);
 //  5. with Notify, pass the listener fd to the supervisor over a unix socket
 //     (SCM_RIGHTS) and close it;
 //  6. execve the command. The process keeps its pid, so Result.Pid, the

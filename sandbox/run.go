@@ -21,7 +21,7 @@ import (
 // Options describe one sandboxed command.
 type Options struct {
 	Filter []byte // raw classic BPF program, 8 bytes per instruction
-	Flags  uint   // extra SECCOMP_FILTER_FLAG_* (LOG, SPEC_ALLOW); TSYNC always; NEW_LISTENER when Notify != nil
+	Flags  uint   // extra SECCOMP_FILTER_FLAG_* (LOG, SPEC_ALLOW); TSYNC always; NEW_LISTENER and WAIT_KILLABLE_RECV when Notify != nil
 	Path   string // the program; resolved with exec.LookPath when it has no '/'
 	Args   []string
 	Env    []string // nil: the supervisor's environment

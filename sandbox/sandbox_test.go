@@ -355,6 +355,28 @@ func TestNotifyExecve(t *testing.T) {
 	assert.Equal(t, []int32{nrExecve}, nrs)
 }
 
+// The helper is a Go program: the runtime's preemption signal (SIGURG) can
+// reach its thread while the execve waits for the answer. Each call must be
+// seen once all the same (WAIT_KILLABLE_RECV), not once per restart.
+func TestNotifyOncePerCall(t *testing.T) {
+	needRoot(t, "/bin/true")
+	filter := table(t, rule{nrExecve, unix.SECCOMP_RET_USER_NOTIF})
+	for i := 0; i < 30; i++ {
+		calls := 0
+		_, err := sandbox.Run(context.Background(), sandbox.Options{
+			Filter: filter, Path: "/bin/true",
+			Notify: func(n sandbox.Notification) sandbox.Response {
+				calls++
+				// A supervisor that takes its time, as one that logs does.
+				time.Sleep(2 * time.Millisecond)
+				return sandbox.Response{Continue: true}
+			},
+		})
+		require.NoError(t, err)
+		require.Equal(t, 1, calls, "run %d: one execve, notified %d times", i, calls)
+	}
+}
+
 func TestNotifyManyCallsAndChildren(t *testing.T) {
 	needRoot(t, "/bin/sh", "/bin/mkdir")
 	dir := t.TempDir()
