@@ -122,6 +122,18 @@ func TestReadOnly(t *testing.T) {
 		assert.Contains(t, errOut, "Permission denied", "%v: EACCES", argv)
 		assert.NoFileExists(t, filepath.Join(dir, "f"), "%v", argv)
 	}
+
+	// The same filter compiled ahead of time and run with -f.
+	bpf := filepath.Join(dir, "readonly.bpf")
+	code, _, errOut = scc(t, "compile", example("readonly.pol"), "-o", bpf)
+	require.Equal(t, 0, code, errOut)
+	code, out, errOut = scc(t, "run", "-f", bpf, "--", "cat", src)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "hello\n", out)
+	code, _, errOut = scc(t, "run", "-f", bpf, "--", "touch", filepath.Join(dir, "f"))
+	assert.Equal(t, 1, code, errOut)
+	assert.Contains(t, errOut, "Permission denied")
+	assert.NoFileExists(t, filepath.Join(dir, "f"))
 }
 
 // The talk's shell that cannot fork: builtins run, a program does not.
