@@ -21,6 +21,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scc-dev/scc/syscalls"
 )
 
 // sccBin is the scc binary under test, built by TestMain.
@@ -120,6 +122,18 @@ func TestReadOnly(t *testing.T) {
 		assert.Contains(t, errOut, "Permission denied", "%v: EACCES", argv)
 		assert.NoFileExists(t, filepath.Join(dir, "f"), "%v", argv)
 	}
+
+	// The same filter compiled ahead of time and run with -f.
+	bpf := filepath.Join(dir, "readonly.bpf")
+	code, _, errOut = scc(t, "compile", example("readonly.pol"), "-o", bpf)
+	require.Equal(t, 0, code, errOut)
+	code, out, errOut = scc(t, "run", "-f", bpf, "--", "cat", src)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "hello\n", out)
+	code, _, errOut = scc(t, "run", "-f", bpf, "--", "touch", filepath.Join(dir, "f"))
+	assert.Equal(t, 1, code, errOut)
+	assert.Contains(t, errOut, "Permission denied")
+	assert.NoFileExists(t, filepath.Join(dir, "f"))
 }
 
 // The talk's shell that cannot fork: builtins run, a program does not.
@@ -138,6 +152,16 @@ func TestNoFork(t *testing.T) {
 	out2, err := exec.Command("busybox", "sh", "-c", "ls / >/dev/null; echo after").Output()
 	require.NoError(t, err)
 	require.Equal(t, "after\n", string(out2))
+
+	// docs/run.md's example, as printed there, and its caveat: the last
+	// command is exec'd without a fork, so a trailing ls does run.
+	code, out, errOut = scc(t, "run", example("nofork.pol"), "--", "busybox", "sh", "-c", "echo hi; ls; echo bye")
+	assert.Equal(t, 2, code, errOut)
+	assert.Equal(t, "hi\n", out)
+	assert.Equal(t, "sh: can't fork: Operation not permitted\n", errOut)
+	code, out, errOut = scc(t, "run", example("nofork.pol"), "--", "busybox", "sh", "-c", "echo hi; cd "+dir+"; ls /")
+	assert.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "proc\n")
 }
 
 // nginx from Debian, under examples/nginx.pol, serves a page; the calls the
@@ -327,6 +351,13 @@ func TestFailClosed(t *testing.T) {
 	// ld [1000]: seccomp_data is 64 bytes, the kernel refuses the load.
 	badBPF := filepath.Join(dir, "bad.bpf")
 	require.NoError(t, os.WriteFile(badBPF, []byte{0x20, 0, 0, 0, 0xe8, 0x03, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f}, 0o644))
+	// A policy that resolves but does not compile: 3000 two-argument
+	// rules on one call are far beyond the kernel's 4096 instructions.
+	var huge strings.Builder
+	huge.WriteString("default allow\n")
+	for i := 1; i <= 3000; i++ {
+		fmt.Fprintf(&huge, "errno(EPERM) write if fd == %d && count == %d\n", 7*i, i)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -338,6 +369,7 @@ func TestFailClosed(t *testing.T) {
 		{"kernel rejects", []string{"-f", badBPF}, 125, "invalid argument (the kernel rejected the program)"},
 		{"truncated filter", []string{"-f", writeFile(t, dir, "short.bpf", "1234567")}, 125, "not a multiple of 8"},
 		{"execve denied", []string{writeFile(t, dir, "noexec.pol", "default allow\nerrno(EPERM) execve\n")}, 125, "add `allow execve`"},
+		{"too long to compile", []string{writeFile(t, dir, "huge.pol", huge.String())}, 125, "huge.pol: bpfasm: program has"},
 		{"missing policy", []string{filepath.Join(dir, "nope.pol")}, 125, "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -353,6 +385,12 @@ func TestFailClosed(t *testing.T) {
 // A seccomp kill or trap ends the command with SIGSYS (159), and scc names
 // the call from the kernel's audit record.
 func TestSigsysExplained(t *testing.T) {
+	host := syscalls.Host()
+	require.NotNil(t, host, "scc does not know this machine's ABI")
+	nr, ok := host.Nr("mkdir")
+	if !ok {
+		t.Skipf("%s has no mkdir system call (coreutils calls mkdirat there)", host.Name)
+	}
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name, src string
@@ -372,7 +410,7 @@ func TestSigsysExplained(t *testing.T) {
 			if os.Geteuid() != 0 {
 				t.Skip("only root can read the kernel's record of the call (/dev/kmsg)")
 			}
-			assert.Contains(t, errOut, "scc run: killed by seccomp: mkdir (x86_64 syscall 83, action "+tc.action+")")
+			assert.Contains(t, errOut, fmt.Sprintf("scc run: killed by seccomp: mkdir (%s syscall %d, action %s)", host.Name, nr, tc.action))
 		})
 	}
 }
@@ -417,8 +455,140 @@ func TestNotifyAudit(t *testing.T) {
 	assert.Contains(t, errOut, "No such file or directory")
 	assert.FileExists(t, file)
 
+	// execve's argv is listed, its environment counted: the helper's own
+	// exec of sh, then sh's exec of true.
+	execPol := writeFile(t, dir, "exec.pol", "default allow\nnotify execve\n")
+	code, _, errOut = scc(t, "run", "--notify=allow", execPol, "--", "sh", "-c", "exec /bin/true a 'b c'")
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `scc run: notify: pid \d+: execve\("/(usr/)?bin/sh", \["sh", "-c", "exec /bin/true a 'b c'"\], \[\d+ vars\]\): allowed`, errOut)
+	assert.Regexp(t, `scc run: notify: pid \d+: execve\("/bin/true", \["/bin/true", "a", "b c"\], \[\d+ vars\]\): allowed`, errOut)
+
 	// Without --notify there is nobody to answer: scc refuses to start.
 	code, _, errOut = scc(t, "run", pol, "--", "mkdir", other)
 	assert.Equal(t, 125, code)
 	assert.Contains(t, errOut, "--notify=allow or --notify=deny")
+}
+
+// scc run is the command's supervisor (its exit status, the SIGSYS line,
+// the notify answers): when scc is killed outright, the command dies with
+// it instead of running on unsupervised, where notified calls would fail
+// with ENOSYS instead of getting the answer --notify asked for.
+func TestCommandDiesWithSupervisor(t *testing.T) {
+	need(t, "sleep")
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	pol := writeFile(t, dir, "audit.pol", "default allow\nnotify mkdir\n")
+	cmd := exec.Command(sccBin, "run", "--notify=allow", pol, "--", "sh", "-c", "echo $$ > "+pidFile+"; exec sleep 30")
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { cmd.Process.Kill(); <-exited }()
+
+	var pid int
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(pidFile)
+		if err != nil || !strings.HasSuffix(string(b), "\n") {
+			return false
+		}
+		_, err = fmt.Sscan(string(b), &pid)
+		return err == nil && procState(pid) != "" && commOf(pid) == "sleep"
+	}, 10*time.Second, 10*time.Millisecond, "the command did not start")
+	// Kill the command ourselves if the test fails: it is not our child.
+	defer syscall.Kill(pid, syscall.SIGKILL)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	<-exited
+	exited <- nil
+	// Gone, or a zombie waiting for whoever inherited it.
+	require.Eventually(t, func() bool { s := procState(pid); return s == "" || s == "Z" || s == "X" },
+		5*time.Second, 10*time.Millisecond, "the command (pid %d) still runs after scc was killed: state %s", pid, procState(pid))
+}
+
+// procState is the state letter of a process (R, S, Z, …), "" when it is gone.
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	_, rest, ok := strings.Cut(string(b), ") ") // comm may hold spaces
+	if !ok || rest == "" {
+		return ""
+	}
+	return rest[:1]
+}
+
+func commOf(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
+}
+
+// The kernel flags reach seccomp(2) as asked, seen from outside with
+// strace: TSYNC (and TSYNC_ESRCH) always, LOG for --log, SPEC_ALLOW for
+// --spec-allow, NEW_LISTENER and WAIT_KILLABLE_RECV when the policy has
+// notify rules. SPEC_ALLOW
+// changes nothing visible on a machine whose store-bypass mitigation is off
+// (/sys/devices/system/cpu/vulnerabilities/spec_store_bypass), so the call
+// itself is the evidence.
+func TestKernelFlags(t *testing.T) {
+	need(t, "strace")
+	dir := t.TempDir()
+	plain := writeFile(t, dir, "plain.pol", "default allow\nerrno(EPERM) mkdir\n")
+	notify := writeFile(t, dir, "notify.pol", "default allow\nnotify mkdir\n")
+	const always = "SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_TSYNC_ESRCH"
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{plain}, nil},
+		{[]string{"--log", plain}, []string{"SECCOMP_FILTER_FLAG_LOG"}},
+		{[]string{"--spec-allow", plain}, []string{"SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
+		{[]string{"--log", "--spec-allow", plain}, []string{"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
+		{[]string{"--notify=allow", notify}, []string{"SECCOMP_FILTER_FLAG_NEW_LISTENER", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"}},
+	} {
+		name := strings.Join(tc.args[:len(tc.args)-1], " ")
+		if name == "" {
+			name = "no flags"
+		}
+		t.Run(name, func(t *testing.T) {
+			trace := filepath.Join(dir, "trace")
+			args := append([]string{"-f", "-qq", "-e", "trace=seccomp", "-e", "signal=none", "-o", trace, sccBin, "run"}, tc.args...)
+			code, _, errOut := execute(t, 20*time.Second, nil, "strace", append(args, "--", "true")...)
+			require.Equal(t, 0, code, errOut)
+			b, err := os.ReadFile(trace)
+			require.NoError(t, err)
+			var calls []string
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.Contains(line, "seccomp(SECCOMP_SET_MODE_FILTER") {
+					calls = append(calls, line)
+				}
+			}
+			require.Len(t, calls, 1, "one install: %s", b)
+			_, call, _ := strings.Cut(calls[0], "SECCOMP_SET_MODE_FILTER, ")
+			flags, rest, _ := strings.Cut(call, ", ")
+			assert.ElementsMatch(t, append(strings.Split(always, "|"), tc.want...), strings.Split(flags, "|"), calls[0])
+			assert.Regexp(t, `\) = \d+$`, rest, "the kernel accepted it")
+		})
+	}
+}
+
+// The command itself carries the filter, once, with no_new_privs: the
+// kernel's own account in /proc/PID/status, against the same command's
+// without scc (a machine that runs the tests under a filter already has
+// some).
+func TestCommandIsFiltered(t *testing.T) {
+	own, err := exec.Command("cat", "/proc/self/status").Output()
+	require.NoError(t, err)
+	code, out, errOut := scc(t, "run", example("readonly.pol"), "--", "cat", "/proc/self/status")
+	require.Equal(t, 0, code, errOut)
+	filters := func(status string) int {
+		_, rest, ok := strings.Cut(status, "Seccomp_filters:\t")
+		require.True(t, ok, "no Seccomp_filters line: %s", status)
+		var n int
+		_, err := fmt.Sscan(rest, &n)
+		require.NoError(t, err)
+		return n
+	}
+	assert.Equal(t, filters(string(own))+1, filters(out))
+	assert.Contains(t, out, "NoNewPrivs:\t1\n")
+	assert.Contains(t, out, "Seccomp:\t2\n")
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -99,7 +100,10 @@ func runHelper() {
 	}
 	debug.SetGCPercent(-1)
 
-	listener, err := install(prog, flags)
+	listener, err := install(prog, flags|waitKillable(cfg.Listener))
+	if err != nil && cfg.Listener && errors.Is(err, unix.EINVAL) {
+		listener, err = install(prog, flags) // before Linux 5.19
+	}
 	if err != nil {
 		fail("%v", err)
 	}
@@ -117,6 +121,20 @@ func runHelper() {
 	}
 	errno := ex.exec()
 	fail("exec %s: %v", cfg.Path, errno)
+}
+
+// waitKillable is SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV when the filter
+// has a listener. Without it a signal that reaches a thread waiting for the
+// supervisor's answer (the Go runtime preempts with SIGURG, in the helper
+// and in any Go command) interrupts the call after the supervisor has taken
+// it; the call restarts and is notified again, so the supervisor sees, logs
+// and answers one call twice. With it, once taken, the call waits for the
+// answer and only a fatal signal ends the wait.
+func waitKillable(listener bool) uint {
+	if listener {
+		return unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+	}
+	return 0
 }
 
 // execArgs is an execve call built in advance, so that making it allocates

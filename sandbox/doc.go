@@ -19,7 +19,8 @@
 //     environment, which the command would inherit);
 //  3. check that the program exists and is executable;
 //  4. prctl(PR_SET_NO_NEW_PRIVS, 1) and seccomp(SECCOMP_SET_MODE_FILTER,
-//     TSYNC | TSYNC_ESRCH | Options.Flags);
+//     TSYNC | TSYNC_ESRCH | Options.Flags), with Notify also NEW_LISTENER
+//     and WAIT_KILLABLE_RECV (dropped on kernels before 5.19);
 //  5. with Notify, pass the listener fd to the supervisor over a unix socket
 //     (SCM_RIGHTS) and close it;
 //  6. execve the command. The process keeps its pid, so Result.Pid, the
@@ -97,6 +98,9 @@
 // which then reports how the command ended. When the supervisor's process
 // group owns its terminal, ^C and ^\ already reach the command (it shares the
 // group), so SIGINT and SIGQUIT are not sent a second time. Signals the
-// supervisor was started ignoring stay ignored. The helper does not use
-// Pdeathsig: if the supervisor is killed with SIGKILL, the command runs on.
+// supervisor was started ignoring stay ignored. If the supervisor dies
+// anyway (SIGKILL), the command gets SIGKILL too (PR_SET_PDEATHSIG, set in
+// the helper and kept across its execve): left running, it would still be
+// filtered, but its notified calls would fail with ENOSYS instead of getting
+// the supervisor's answer. Processes the command started are not killed.
 package sandbox

@@ -102,9 +102,9 @@ func installError(errno syscall.Errno, flags uint) error {
 	case unix.ENOSYS:
 		why = "this kernel has no seccomp filters"
 	default:
-		return fmt.Errorf("installing the seccomp filter: %v", errno)
+		return fmt.Errorf("installing the seccomp filter: %w", errno)
 	}
-	return fmt.Errorf("installing the seccomp filter: %v (%s)", errno, why)
+	return fmt.Errorf("installing the seccomp filter: %w (%s)", errno, why)
 }
 
 // knownFlags are the SECCOMP_FILTER_FLAG_* bits of Linux 6.x.

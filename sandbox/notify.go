@@ -127,8 +127,12 @@ func (n *notifier) send(id uint64, r Response) {
 		out.Val = r.Val
 	}
 	// ENOENT: the caller is gone (killed, or its call was interrupted);
-	// there is nobody left to answer.
-	ioctl(n.fd, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&out))
+	// there is nobody left to answer. EINTR: a signal (the Go runtime's
+	// preemption) came while the kernel waited for the listener's lock, and
+	// nothing was sent: the caller, which waits killably once its call is
+	// taken, would wait for ever.
+	for ioctl(n.fd, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&out)) == unix.EINTR {
+	}
 }
 
 func ioctl(fd int, req uint, arg unsafe.Pointer) error {

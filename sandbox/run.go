@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -20,7 +21,7 @@ import (
 // Options describe one sandboxed command.
 type Options struct {
 	Filter []byte // raw classic BPF program, 8 bytes per instruction
-	Flags  uint   // extra SECCOMP_FILTER_FLAG_* (LOG, SPEC_ALLOW); TSYNC always; NEW_LISTENER when Notify != nil
+	Flags  uint   // extra SECCOMP_FILTER_FLAG_* (LOG, SPEC_ALLOW); TSYNC always; NEW_LISTENER and WAIT_KILLABLE_RECV when Notify != nil
 	Path   string // the program; resolved with exec.LookPath when it has no '/'
 	Args   []string
 	Env    []string // nil: the supervisor's environment
@@ -113,6 +114,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	kmsg := openKmsg()
 	defer kmsg.close()
 
+	// The helper gets SIGKILL when the thread that starts it exits
+	// (Pdeathsig, see helperCmd): keep this goroutine on that thread until
+	// the command has been waited for, so that only the supervisor's death
+	// ends the command, not the Go runtime retiring a thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	cmd := s.helperCmd(ctx, o)
 	// Catch signals before the start so that one arriving during it does not
 	// kill the supervisor and orphan the command.
@@ -291,6 +298,11 @@ func (s *session) helperCmd(ctx context.Context, o Options) *exec.Cmd {
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
+	// The command dies with the supervisor: unsupervised, its notified
+	// calls would fail with ENOSYS, and nobody would report how it ended.
+	// The setting survives the helper's execve (exec clears it only for
+	// a program that gains privileges, which no_new_privs rules out), and os/exec checks for a parent already gone.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.ExtraFiles = []*os.File{s.configR, s.statusW}
 	if s.sockChild != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, s.sockChild)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/compiler"
+	"github.com/scc-dev/scc/explore"
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/sandbox"
 	"github.com/scc-dev/scc/syscalls"
@@ -65,11 +68,19 @@ kernel rejects, a policy that denies execve. scc run then exits with 125
   scc run --notify=allow audit.pol -- make     # log the calls sent to notify
 
 Every option is described in docs/run.md.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError(cmd, errors.New("no policy and no command: scc run POLICY -- CMD [ARGS...]"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd, o, args)
 		},
 	}
+	// A usage error exits 125 like every other failure before CMD starts,
+	// so that it cannot pass for CMD's own status 1.
+	cmd.SetFlagErrorFunc(usageError)
 	// CMD's own options must reach CMD: stop at the first operand.
 	cmd.Flags().SetInterspersed(false)
 	cmd.Flags().StringVarP(&o.filter, "filter", "f", "", "run under this raw BPF filter (scc compile -o X.bpf) instead of a policy")
@@ -121,7 +132,8 @@ func runRun(cmd *cobra.Command, o runOptions, args []string) error {
 		return fail(exitRunFailed, "%v", err)
 	}
 	usesNotify := filterNotifies(prog)
-	if err := checkBeforeExec(decide, host, answer, usesNotify, stderr); err != nil {
+	paths, _ := explore.Explore(prog) // nil when it cannot follow the program: zero arguments only
+	if err := checkBeforeExec(decide, paths, host, answer, usesNotify, stderr); err != nil {
 		return fail(exitRunFailed, "%v", err)
 	}
 
@@ -153,6 +165,12 @@ func runRun(cmd *cobra.Command, o runOptions, args []string) error {
 		return exitError{res.Status}
 	}
 	return nil
+}
+
+// usageError reports a mistake on scc run's command line.
+func usageError(cmd *cobra.Command, err error) error {
+	fmt.Fprintf(cmd.ErrOrStderr(), "scc run: %v\n", err)
+	return exitError{exitRunFailed}
 }
 
 // findCommand resolves CMD as the shell would, so that a missing or
@@ -285,24 +303,60 @@ func filterNotifies(prog []bpfasm.Insn) bool {
 func runsCall(a policy.Action) bool { return a.Base() == policy.Allow || a.Base() == policy.Log }
 
 // checkBeforeExec refuses a filter that would stop the helper's execve, and
-// warns about the other calls the helper may make under the filter. The
-// calls are decided with all-zero arguments: what execve is given is the
-// command's path, which no filter can read.
-func checkBeforeExec(decide decider, host *syscalls.Arch, answer *notifyAnswer, usesNotify bool, stderr io.Writer) error {
+// warns about the other calls the helper may make under the filter. A call
+// is judged over every argument the filter can tell apart (paths, from the
+// symbolic explorer): execve is given pointers, never zeros, and the Go
+// runtime's futex calls are never futex(0, 0, ...). When the explorer cannot
+// follow the program (paths is nil) only all-zero arguments are tried.
+func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, answer *notifyAnswer, usesNotify bool, stderr io.Writer) error {
 	if usesNotify && answer == nil {
 		return errors.New("the filter sends calls to notify: say how to answer them with --notify=allow or --notify=deny (without a supervisor they fail with ENOSYS)")
 	}
-	var zero [6]uint64
+	lets := func(a policy.Action) bool {
+		return runsCall(a) || (a.Base() == policy.Notify && answer != nil && answer.allow)
+	}
+	// actions is every answer the filter can give call nr, the all-zero
+	// one first; ok is false when not even that one is known.
+	actions := func(nr uint32) ([]policy.Action, bool, error) {
+		var zero [6]uint64
+		a, err := decide(nr, &zero)
+		if err != nil {
+			return nil, false, err
+		}
+		out := []policy.Action{a}
+		for _, p := range paths {
+			if p.Cons[explore.WordNr].Holds(nr) && p.Cons[explore.WordArch].Holds(host.AuditArch) && !slices.Contains(out, p.Action) {
+				out = append(out, p.Action)
+			}
+		}
+		return out, true, nil
+	}
+	// judge splits the answers into one that stops the call (if any) and
+	// whether any lets it run.
+	judge := func(as []policy.Action) (stop policy.Action, stops, runs bool) {
+		for _, a := range as {
+			if lets(a) {
+				runs = true
+			} else if !stops {
+				stop, stops = a, true
+			}
+		}
+		return stop, stops, runs
+	}
+
 	nr, _ := host.Nr("execve")
-	switch a, err := decide(nr, &zero); {
+	as, ok, err := actions(nr)
+	switch {
 	case errors.Is(err, errCompilerBug):
 		return err
-	case err != nil:
+	case !ok:
 		return nil // the kernel will refuse the program
-	case runsCall(a):
-	case a.Base() == policy.Notify && answer.allow:
-	default:
-		return fmt.Errorf("the filter gives execve %s, so CMD could not start: add `allow execve` to the policy", a)
+	}
+	switch stop, stops, runs := judge(as); {
+	case stops && !runs:
+		return fmt.Errorf("the filter gives execve %s, so CMD could not start: add `allow execve` to the policy", stop)
+	case stops:
+		fmt.Fprintf(stderr, "scc run: warning: the filter gives execve %s for some arguments (execve's pointers, which scc cannot know beforehand); if the helper's execve gets it, CMD does not start: allow execve without a condition\n", stop)
 	}
 	calls := helperCalls
 	if usesNotify {
@@ -313,9 +367,19 @@ func checkBeforeExec(decide decider, host *syscalls.Arch, answer *notifyAnswer, 
 		if !ok {
 			continue
 		}
-		if a, err := decide(nr, &zero); err == nil && !runsCall(a) && !(a.Base() == policy.Notify && answer.allow) {
-			fmt.Fprintf(stderr, "scc run: warning: the filter gives %s %s; scc's helper may call it between installing the filter and exec, so CMD may fail to start now and then: allow %s\n", name, a, name)
+		as, ok, _ := actions(nr)
+		if !ok {
+			continue
 		}
+		stop, stops, runs := judge(as)
+		if !stops {
+			continue
+		}
+		some := ""
+		if runs {
+			some = " for some arguments"
+		}
+		fmt.Fprintf(stderr, "scc run: warning: the filter gives %s %s%s; scc's helper may call it between installing the filter and exec, so CMD may fail to start now and then: allow %s\n", name, stop, some, name)
 	}
 	return nil
 }
@@ -408,9 +472,15 @@ func hexArgs(args []uint64) string {
 
 func formatArg(p syscalls.Param, v uint64, pid uint32) string {
 	if p.Pointer {
-		if v != 0 && strings.HasPrefix(p.Type, "const char") {
+		switch {
+		case v == 0:
+		case p.Type == "const char *":
 			if s, ok := readString(pid, v); ok {
 				return strconv.Quote(s)
+			}
+		case p.Type == "const char *const *": // execve's argv and envp
+			if list, ok := readStringList(pid, v, p.Bits/8, p.Name == "envp"); ok {
+				return list
 			}
 		}
 		return fmt.Sprintf("%#x", v)
@@ -446,6 +516,63 @@ func readString(pid uint32, addr uint64) (string, bool) {
 		return "", false
 	}
 	return string(buf[:n]) + "...", true
+}
+
+// maxListed is how many strings of an argv are shown.
+const maxListed = 16
+
+// readStringList reads a NULL-terminated array of string pointers (each
+// ptrSize bytes, little-endian) as ["a", "b", ...]; an environment is only
+// counted, as strace does: it is long and may hold secrets.
+func readStringList(pid uint32, addr uint64, ptrSize int, countOnly bool) (string, bool) {
+	if ptrSize != 4 && ptrSize != 8 {
+		return "", false
+	}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	limit := maxListed
+	if countOnly {
+		limit = 4096
+	}
+	buf := make([]byte, ptrSize*(limit+1))
+	n, _ := f.ReadAt(buf, int64(addr))
+	var items []string
+	for i := 0; i+ptrSize <= n; i += ptrSize {
+		var ptr uint64
+		if ptrSize == 8 {
+			ptr = binary.LittleEndian.Uint64(buf[i:])
+		} else {
+			ptr = uint64(binary.LittleEndian.Uint32(buf[i:]))
+		}
+		if ptr == 0 {
+			if countOnly {
+				return fmt.Sprintf("[%d vars]", len(items)), true
+			}
+			return "[" + strings.Join(items, ", ") + "]", true
+		}
+		if len(items) == limit {
+			break
+		}
+		if countOnly {
+			items = append(items, "")
+			continue
+		}
+		s, ok := readString(pid, ptr)
+		if !ok {
+			return "", false
+		}
+		items = append(items, strconv.Quote(s))
+	}
+	if countOnly {
+		return "", false
+	}
+	if len(items) == 0 {
+		return "", false
+	}
+	return "[" + strings.Join(items, ", ") + ", ...]", true
 }
 
 // archOf finds the ABI of a call: x86_64 and x32 share an audit arch and

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/resolve"
@@ -176,4 +180,96 @@ func TestRunStreams(t *testing.T) {
 	require.Equal(t, 0, code, errOut.String())
 	require.Equal(t, "in\n", out.String())
 	require.Equal(t, "err\n", errOut.String())
+}
+
+// execve is given pointers, never zero: a filter whose answer depends on
+// them is judged over every argument (the symbolic explorer), not only on
+// all-zero arguments, which would refuse a command that starts and pass
+// one that does not.
+func TestRunExecveDependsOnArguments(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "marker")
+
+	// Denied only for a NULL path: the real execve passes. Refused before.
+	code, _, errOut := scc(t, "", "run", writePolicy(t, "default allow\nerrno(EPERM) execve if filename == 0\n"), "--", "touch", marker)
+	require.Equal(t, 0, code, errOut)
+	assert.FileExists(t, marker)
+	assert.Contains(t, errOut, "warning: the filter gives execve errno(EPERM) for some arguments")
+	require.NoError(t, os.Remove(marker))
+
+	// Denied for every real path: warned with the fix, and still fail closed.
+	code, _, errOut = scc(t, "", "run", writePolicy(t, "default allow\nerrno(EPERM) execve if filename != 0\n"), "--", "touch", marker)
+	assert.Equal(t, exitRunFailed, code, errOut)
+	assert.Contains(t, errOut, "warning: the filter gives execve errno(EPERM) for some arguments (execve's pointers, which scc cannot know beforehand); if the helper's execve gets it, CMD does not start: allow execve without a condition")
+	assert.Contains(t, errOut, "operation not permitted")
+	assert.NoFileExists(t, marker)
+
+	// Denied whatever the arguments, by two rules: refused before the start.
+	code, _, errOut = scc(t, "", "run", writePolicy(t, "default allow\nerrno(EPERM) execve if filename != 0\nkill execve\n"), "--", "touch", marker)
+	assert.Equal(t, exitRunFailed, code, errOut)
+	assert.Contains(t, errOut, "CMD could not start: add `allow execve`")
+	assert.NoFileExists(t, marker)
+}
+
+// The helper's calls are judged over every argument too: the Go runtime's
+// futex calls are never futex(0, 0, ...).
+func TestRunWarnsAboutHelperCallArguments(t *testing.T) {
+	code, _, errOut := scc(t, "", "run", writePolicy(t, "default allow\nerrno(EPERM) nanosleep if arg0 == 1\n"), "--", "true")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "warning: the filter gives nanosleep errno(EPERM) for some arguments; scc's helper may call it")
+}
+
+// Mistakes on scc run's own command line exit 125 like its other failures
+// before the start, not 1, which CMD itself may exit with.
+func TestRunUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run"}, "scc run: no policy and no command"},
+		{[]string{"run", "--bogus", "p.pol", "--", "true"}, "scc run: unknown flag: --bogus"},
+		{[]string{"run", "--notify"}, "scc run: flag needs an argument: --notify"},
+		{[]string{"run", writePolicy(t, "default allow\n")}, "scc run: no command to run"},
+	} {
+		code, _, errOut := scc(t, "", tc.args...)
+		assert.Equal(t, exitRunFailed, code, "%v: %s", tc.args, errOut)
+		assert.Contains(t, errOut, tc.want, "%v", tc.args)
+	}
+}
+
+// execve's argv and envp are arrays of string pointers: the log lists argv
+// and counts envp, read from the caller's memory (here this process's own).
+func TestFormatArgStringList(t *testing.T) {
+	cstrings := func(ss ...string) ([]*byte, uint64) {
+		arr := make([]*byte, len(ss)+1)
+		for i, s := range ss {
+			p, err := unix.BytePtrFromString(s)
+			require.NoError(t, err)
+			arr[i] = p
+		}
+		return arr, uint64(uintptr(unsafe.Pointer(&arr[0])))
+	}
+	argvParam := syscalls.Param{Name: "argv", Type: "const char *const *", Bits: 64, Pointer: true}
+	envpParam := syscalls.Param{Name: "envp", Type: "const char *const *", Bits: 64, Pointer: true}
+	pid := uint32(os.Getpid())
+
+	argv, addr := cstrings("sh", "-c", `echo "hi"`)
+	assert.Equal(t, `["sh", "-c", "echo \"hi\""]`, formatArg(argvParam, addr, pid))
+	runtime.KeepAlive(argv)
+
+	long := make([]string, maxListed+3)
+	for i := range long {
+		long[i] = fmt.Sprint(i)
+	}
+	argv, addr = cstrings(long...)
+	got := formatArg(argvParam, addr, pid)
+	assert.True(t, strings.HasPrefix(got, `["0", "1", `), got)
+	assert.True(t, strings.HasSuffix(got, fmt.Sprintf(`"%d", ...]`, maxListed-1)), got)
+	runtime.KeepAlive(argv)
+
+	env, addr := cstrings("A=1", "SECRET=x")
+	assert.Equal(t, "[2 vars]", formatArg(envpParam, addr, pid))
+	runtime.KeepAlive(env)
+
+	assert.Equal(t, "0x0", formatArg(argvParam, 0, pid))
 }
