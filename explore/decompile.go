@@ -173,7 +173,8 @@ func (d *decompiler) run() {
 	for _, a := range syscalls.Arches() {
 		var ps []*Path
 		target := false
-		var odd Set // numbers that name no syscall yet get another action
+		var odd Set          // numbers that name no syscall yet get another action
+		var oddMore []string // the same, when too scattered to list
 		for i := range d.paths {
 			p := &d.paths[i]
 			if !onABI(p, a) {
@@ -184,7 +185,12 @@ func (d *decompiler) run() {
 				continue
 			}
 			if unnamedOn(p, a) {
-				odd = odd.Union(p.Cons[WordNr].Set.Intersect(unnamedNrs()[a]))
+				w := Word{Set: p.Cons[WordNr].Set.Intersect(unnamedNrs()[a]), Atoms: p.Cons[WordNr].Atoms}
+				if nrs, ok := w.Exact(64); ok {
+					odd = odd.Union(nrs)
+				} else {
+					oddMore = append(oddMore, w.describe("nr"))
+				}
 			}
 			for _, s := range a.Syscalls() {
 				if p.Cons[WordNr].Holds(s.Nr) {
@@ -195,8 +201,11 @@ func (d *decompiler) run() {
 		}
 		if target {
 			targets = append(targets, abiInfo{a, ps})
-		} else if len(odd) > 0 {
-			d.lossy("%s: numbers %s get another action than badarch %s, though no syscall of %s does", a.Name, odd, badarch, a.Name)
+		} else if len(odd) > 0 || len(oddMore) > 0 {
+			if len(odd) > 0 {
+				oddMore = append([]string{odd.String()}, oddMore...)
+			}
+			d.lossy("%s: numbers %s get another action than badarch %s, though no syscall of %s does", a.Name, strings.Join(oddMore, "; "), badarch, a.Name)
 		}
 	}
 	if len(targets) == 0 {
