@@ -208,3 +208,17 @@ func TestDecompileForeignFilters(t *testing.T) {
 		})
 	}
 }
+
+// For CI, 1 means "the filters differ": a wrong command line is an error
+// (2), like an unreadable file.
+func TestDiffUsageErrorsExit2(t *testing.T) {
+	pol := "../../examples/readonly.pol"
+	for _, args := range [][]string{{"diff", pol}, {"diff", pol, pol, pol}, {"diff", "--bogus", pol, pol}, {"diff"}} {
+		code, out, errOut := scc(t, "", args...)
+		assert.Equal(t, 2, code, "%v: %s", args, errOut)
+		assert.Empty(t, out)
+		assert.Contains(t, errOut, "scc: ", "%v", args)
+	}
+	code, _, errOut := scc(t, "", "diff", pol, pol)
+	assert.Equal(t, 0, code, errOut)
+}
