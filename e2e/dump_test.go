@@ -90,3 +90,43 @@ func waitForArgv(t *testing.T, argv []string) int {
 	t.Fatalf("no process with argv %q", argv)
 	return 0
 }
+
+// Stacked filters come newest first, the order the kernel runs them: an
+// scc run inside an scc run adds nofork.pol's filter on top of
+// readonly.pol's.
+func TestDumpStackedFiltersNewestFirst(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("scc dump needs root (CAP_SYS_ADMIN for PTRACE_SECCOMP_GET_FILTER)")
+	}
+	need(t, "sleep")
+	outer, inner := example("readonly.pol"), example("nofork.pol")
+	var want []string
+	for _, pol := range []string{inner, outer} {
+		code, out, errOut := scc(t, "compile", pol, "-f", "disasm", "-o", "-")
+		require.Equal(t, 0, code, errOut)
+		want = append(want, out)
+	}
+
+	argv := []string{"sleep", fmt.Sprintf("61.%d", os.Getpid())}
+	cmd := exec.Command(sccBin, append([]string{"run", outer, "--", sccBin, "run", inner, "--"}, argv...)...)
+	require.NoError(t, cmd.Start())
+	pid := 0
+	defer func() {
+		if pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL) // the sleep this test started
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	pid = waitForArgv(t, argv)
+
+	code, out, errOut := scc(t, "dump", fmt.Sprint(pid))
+	require.Equal(t, 0, code, errOut)
+	parts := strings.Split(out, "# filter ")
+	require.GreaterOrEqual(t, len(parts), 3, out)
+	for i, w := range want {
+		head, body, _ := strings.Cut(parts[i+1], "\n")
+		require.True(t, strings.HasPrefix(head, fmt.Sprintf("%d of ", i)), head)
+		require.Equal(t, w, body, "filter %d", i)
+	}
+}
