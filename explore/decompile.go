@@ -442,9 +442,16 @@ func (d *decompiler) unify(name string, lists map[string][]rule, nrs map[string]
 			best, bestMiss = lists[c.Name], miss
 		}
 	}
+	// An empty list is the default alone: say so rather than quote "".
+	says := func(rs []rule) string {
+		if len(rs) == 0 {
+			return fmt.Sprintf("nothing but the default, %s", d.def)
+		}
+		return fmt.Sprintf("%q", strings.TrimSpace(rulesKey(rs)))
+	}
 	for _, a := range bestMiss {
-		d.lossy("%s %s: the filter does %q, but the policy's rules for %s (written once for every arch) say %q",
-			a.Name, name, strings.TrimSpace(rulesKey(lists[a.Name])), name, strings.TrimSpace(rulesKey(best)))
+		d.lossy("%s %s: the filter does %s, but the policy's rules for %s (written once for every arch) say %s",
+			a.Name, name, says(lists[a.Name]), name, says(best))
 	}
 	return best
 }

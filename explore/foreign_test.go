@@ -168,7 +168,7 @@ func TestDecompileRevealsX32Gap(t *testing.T) {
 	require.NoError(t, err)
 	res, err := explore.Decompile(prog)
 	require.NoError(t, err)
-	require.Contains(t, res.Lossy, `x32 execve: the filter does "", but the policy's rules for execve (written once for every arch) say "errno(EPERM)"`)
+	require.Contains(t, res.Lossy, `x32 execve: the filter does nothing but the default, allow, but the policy's rules for execve (written once for every arch) say "errno(EPERM)"`)
 }
 
 // Arithmetic the explorer cannot follow is refused, not guessed.
