@@ -248,11 +248,13 @@ func (w Word) Exact(limit int) (Set, bool) {
 	if len(w.Atoms) == 0 {
 		return w.Set, len(w.Set) <= limit
 	}
+	// Each step is a few exact searches: give up early on a scattered set
+	// (nr & 1 == 1), which no short list of ranges describes anyway.
 	var out Set
-	steps := 0
+	steps, budget := 0, 4*limit+2*len(w.Set)
 	var rec func(lo, hi uint32) bool
 	rec = func(lo, hi uint32) bool {
-		if steps++; steps > 64*limit {
+		if steps++; steps > budget {
 			return false
 		}
 		piece := Word{Set: Range(lo, hi), Atoms: w.Atoms}
@@ -289,7 +291,7 @@ func (w Word) Exact(limit int) (Set, bool) {
 // describe prints the numbers a word allows, exactly when they fit in a
 // few ranges, or else as the ranges and the masked tests that thin them.
 func (w Word) describe(name string) string {
-	if s, ok := w.Exact(64); ok {
+	if s, ok := w.Exact(16); ok {
 		return s.String()
 	}
 	var parts []string

@@ -239,3 +239,42 @@ func TestDecompileChromiumStyle(t *testing.T) {
 	t.Logf("%d inputs agree; %d in the announced range differ as announced", tried, skipped)
 	require.Greater(t, tried, 20_000)
 }
+
+// Chromium kills calls from a foreign arch but traps x32 calls. No policy
+// says that (x32 is either a target, with rules, or gets badarch); the note
+// is one line for the ABI, not one per x32 syscall, and the policy is exact
+// everywhere else.
+func TestDecompileUniformABIIsOneNote(t *testing.T) {
+	src, err := os.ReadFile("testdata/chromium.s")
+	require.NoError(t, err)
+	killForeign := strings.Replace(string(src), "jeq AUDIT_ARCH_X86_64, abi, crash", "jeq AUDIT_ARCH_X86_64, abi, foreign\nforeign: ret kill_thread", 1)
+	require.NotEqual(t, string(src), killForeign)
+	p, err := bpfasm.ParseAsm("chromium-kill.s", []byte(killForeign))
+	require.NoError(t, err)
+	prog, err := p.Assemble()
+	require.NoError(t, err)
+	res, err := explore.Decompile(prog)
+	require.NoError(t, err)
+	require.Equal(t, []string{"x32: every syscall gets trap (numbers that name none: trap, errno(EPERM)); a policy gives calls from the ABIs it does not target its badarch action, kill_thread"}, res.Lossy)
+	again := recompile(t, res.File)
+	ds, err := explore.Diff(prog, again)
+	require.NoError(t, err)
+	require.NotEmpty(t, ds)
+	for _, d := range ds {
+		require.Equal(t, "x32", d.Arch, "%s", d)
+		require.Equal(t, policy.KillThread, d.B, "%s", d)
+	}
+	tried := 0
+	difftest.New(9, difftest.FromPrograms(prog, again)).Each(20_000, 3, func(d bpfasm.Data) {
+		if d.Arch == syscalls.AuditArchX86_64 && uint32(d.Nr) >= syscalls.X32Bit {
+			return
+		}
+		tried++
+		ra, _, err := bpfasm.Run(prog, &d)
+		require.NoError(t, err)
+		rb, _, err := bpfasm.Run(again, &d)
+		require.NoError(t, err)
+		require.Equal(t, ra, rb, "%+v", d)
+	})
+	t.Logf("%d inputs off x32 agree", tried)
+}
