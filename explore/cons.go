@@ -2,6 +2,7 @@ package explore
 
 import (
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 
@@ -235,6 +236,69 @@ func (w Word) Values(limit int) ([]uint32, bool) {
 		}
 	}
 	return out, true
+}
+
+// Exact returns the values that satisfy w as a set of intervals, when at
+// most limit intervals hold them. The interval set alone overstates a word
+// with atoms (nr in 0x40000000-0xffffffff with nr & 0x40000000 == 0 is only
+// 0x80000000-0xbfffffff), so what is printed as numbers must come from here.
+// It splits each interval at its highest differing bit until every value in
+// a piece satisfies every atom or none does.
+func (w Word) Exact(limit int) (Set, bool) {
+	if len(w.Atoms) == 0 {
+		return w.Set, len(w.Set) <= limit
+	}
+	// Each step is a few exact searches: give up early on a scattered set
+	// (nr & 1 == 1), which no short list of ranges describes anyway.
+	var out Set
+	steps, budget := 0, 4*limit+2*len(w.Set)
+	var rec func(lo, hi uint32) bool
+	rec = func(lo, hi uint32) bool {
+		if steps++; steps > budget {
+			return false
+		}
+		piece := Word{Set: Range(lo, hi), Atoms: w.Atoms}
+		if !piece.Feasible() {
+			return true
+		}
+		all := true
+		for _, a := range w.Atoms {
+			if (Word{Set: Range(lo, hi)}).And(a.Mask, a.Op.Negate(), a.K).Feasible() {
+				all = false
+				break
+			}
+		}
+		if all {
+			if n := len(out); n > 0 && uint64(out[n-1].Hi)+1 == uint64(lo) {
+				out[n-1].Hi = hi
+			} else if out = append(out, Iv{lo, hi}); len(out) > limit {
+				return false
+			}
+			return true
+		}
+		top := uint32(1) << (31 - bits.LeadingZeros32(lo^hi))
+		mid := hi &^ (top - 1)
+		return rec(lo, mid-1) && rec(mid, hi)
+	}
+	for _, iv := range w.Set {
+		if !rec(iv.Lo, iv.Hi) {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// describe prints the numbers a word allows, exactly when they fit in a
+// few ranges, or else as the ranges and the masked tests that thin them.
+func (w Word) describe(name string) string {
+	if s, ok := w.Exact(16); ok {
+		return s.String()
+	}
+	var parts []string
+	for _, a := range w.Atoms {
+		parts = append(parts, fmt.Sprintf("%s & %#x %s %#x", name, a.Mask, a.Op, a.K))
+	}
+	return w.Set.String() + " where " + strings.Join(parts, " && ")
 }
 
 // Comparison states of the digit search.

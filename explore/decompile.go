@@ -2,6 +2,7 @@ package explore
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,17 @@ func Decompile(prog []bpfasm.Insn) (*Result, error) {
 	}
 	d := &decompiler{paths: paths, resolved: map[string]string{}}
 	d.run()
+	// An ABI whose every call gets one action other than badarch (Chromium
+	// traps x32 calls but kills other arches) cannot be said exactly either
+	// way; as a target it costs one note per syscall, as a non-target one
+	// note in all. Keep whichever says less.
+	if uniform := d.uniformABIs(); len(d.res.Lossy) > len(uniform) && len(uniform) > 0 {
+		alt := &decompiler{paths: paths, resolved: d.resolved, exclude: uniform}
+		alt.run()
+		if len(alt.res.Lossy) < len(d.res.Lossy) {
+			d = alt
+		}
+	}
 	d.res.File.Stmts[0].(*lang.ArchStmt).Doc = []string{fmt.Sprintf("Decompiled by scc from a %d-instruction seccomp filter (%d paths).", len(prog), len(paths))}
 	return &d.res, nil
 }
@@ -115,6 +127,48 @@ type decompiler struct {
 	res      Result
 	resolved map[string]string // cache: rule list on ABI → resolved form
 	def      policy.Action
+	// exclude holds ABIs not to target, with the one action all their
+	// calls get.
+	exclude map[*syscalls.Arch]policy.Action
+	badarch policy.Action
+}
+
+// uniformABIs returns the target ABIs of the last run whose every syscall,
+// whatever its arguments, gets one action other than badarch, unless that
+// is all of them.
+func (d *decompiler) uniformABIs() map[*syscalls.Arch]policy.Action {
+	out := map[*syscalls.Arch]policy.Action{}
+	for _, n := range d.res.File.Stmts[0].(*lang.ArchStmt).Names {
+		a, ok := syscalls.ArchByName(n.Name)
+		if !ok {
+			continue
+		}
+		var act policy.Action
+		seen, same := false, true
+		for _, sc := range a.Syscalls() {
+			for i := range d.paths {
+				p := &d.paths[i]
+				if !p.Cons[WordArch].Holds(a.AuditArch) || !p.Cons[WordNr].Holds(sc.Nr) {
+					continue
+				}
+				if seen && p.Action != act {
+					same = false
+					break
+				}
+				act, seen = p.Action, true
+			}
+			if !same {
+				break
+			}
+		}
+		if seen && same && act != d.badarch {
+			out[a] = act
+		}
+	}
+	if len(out) == len(d.res.File.Stmts[0].(*lang.ArchStmt).Names) {
+		return nil // some ABI must stay a target
+	}
+	return out
 }
 
 func (d *decompiler) lossy(format string, args ...any) {
@@ -160,6 +214,7 @@ func (d *decompiler) run() {
 		}
 	}
 	badarch := mostCommon(foreignActs, count)
+	d.badarch = badarch
 	if len(foreignActs) > 1 {
 		d.lossy("calls from unknown arches get %s; a policy gives them all one action (badarch %s)", actionList(foreignActs), badarch)
 	}
@@ -171,9 +226,24 @@ func (d *decompiler) run() {
 	}
 	var targets []abiInfo
 	for _, a := range syscalls.Arches() {
+		if act, ok := d.exclude[a]; ok {
+			var unnamed []policy.Action
+			for i := range d.paths {
+				if p := &d.paths[i]; p.Cons[WordArch].Holds(a.AuditArch) && unnamedOn(p, a) && !slices.Contains(unnamed, p.Action) {
+					unnamed = append(unnamed, p.Action)
+				}
+			}
+			also := ""
+			if len(unnamed) > 1 || len(unnamed) == 1 && unnamed[0] != act {
+				also = fmt.Sprintf(" (numbers that name none: %s)", actionList(unnamed))
+			}
+			d.lossy("%s: every syscall gets %s%s; a policy gives calls from the ABIs it does not target its badarch action, %s", a.Name, act, also, badarch)
+			continue
+		}
 		var ps []*Path
 		target := false
-		var odd Set // numbers that name no syscall yet get another action
+		var odd Set          // numbers that name no syscall yet get another action
+		var oddMore []string // the same, when too scattered to list
 		for i := range d.paths {
 			p := &d.paths[i]
 			if !onABI(p, a) {
@@ -184,7 +254,12 @@ func (d *decompiler) run() {
 				continue
 			}
 			if unnamedOn(p, a) {
-				odd = odd.Union(p.Cons[WordNr].Set.Intersect(unnamedNrs()[a]))
+				w := Word{Set: p.Cons[WordNr].Set.Intersect(unnamedNrs()[a]), Atoms: p.Cons[WordNr].Atoms}
+				if nrs, ok := w.Exact(16); ok {
+					odd = odd.Union(nrs)
+				} else {
+					oddMore = append(oddMore, w.describe("nr"))
+				}
 			}
 			for _, s := range a.Syscalls() {
 				if p.Cons[WordNr].Holds(s.Nr) {
@@ -195,8 +270,11 @@ func (d *decompiler) run() {
 		}
 		if target {
 			targets = append(targets, abiInfo{a, ps})
-		} else if len(odd) > 0 {
-			d.lossy("%s: numbers %s get another action than badarch %s, though no syscall of %s does", a.Name, odd, badarch, a.Name)
+		} else if len(odd) > 0 || len(oddMore) > 0 {
+			if len(odd) > 0 {
+				oddMore = append([]string{odd.String()}, oddMore...)
+			}
+			d.lossy("%s: numbers %s get another action than badarch %s, though no syscall of %s does", a.Name, strings.Join(oddMore, "; "), badarch, a.Name)
 		}
 	}
 	if len(targets) == 0 {
@@ -433,9 +511,16 @@ func (d *decompiler) unify(name string, lists map[string][]rule, nrs map[string]
 			best, bestMiss = lists[c.Name], miss
 		}
 	}
+	// An empty list is the default alone: say so rather than quote "".
+	says := func(rs []rule) string {
+		if len(rs) == 0 {
+			return fmt.Sprintf("nothing but the default, %s", d.def)
+		}
+		return fmt.Sprintf("%q", strings.TrimSpace(rulesKey(rs)))
+	}
 	for _, a := range bestMiss {
-		d.lossy("%s %s: the filter does %q, but the policy's rules for %s (written once for every arch) say %q",
-			a.Name, name, strings.TrimSpace(rulesKey(lists[a.Name])), name, strings.TrimSpace(rulesKey(best)))
+		d.lossy("%s %s: the filter does %s, but the policy's rules for %s (written once for every arch) say %s",
+			a.Name, name, says(lists[a.Name]), name, says(best))
 	}
 	return best
 }

@@ -102,14 +102,14 @@ func DiffPaths(pa, pb []Path) ([]Difference, error) {
 				}
 			}
 			if unnamedOn(r, a) {
-				nrs := r.Cons[WordNr].Set.Intersect(unnamedNrs()[a])
-				add(diffKey{abi: ai, nr: nrs[0].Lo, name: "nr " + nrs.String(), a: acts[ri][0], b: acts[ri][1]}, argAlts(r, v))
+				nrs := Word{Set: r.Cons[WordNr].Set.Intersect(unnamedNrs()[a]), Atoms: r.Cons[WordNr].Atoms}
+				add(diffKey{abi: ai, nr: nrs.Set[0].Lo, name: "nr " + nrs.describe("nr"), a: acts[ri][0], b: acts[ri][1]}, argAlts(r, v))
 			}
 		}
 		if foreign(r) {
 			name := "any syscall"
 			if !r.Cons[WordNr].IsFree() {
-				name = "nr " + r.Cons[WordNr].Set.String()
+				name = "nr " + r.Cons[WordNr].describe("nr")
 			}
 			add(diffKey{abi: len(arches), name: name, a: acts[ri][0], b: acts[ri][1]}, argAlts(r, view{arch: other}))
 		}

@@ -2,6 +2,7 @@ package explore_test
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -11,8 +12,11 @@ import (
 
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/explore"
+	"github.com/scc-dev/scc/internal/difftest"
 	"github.com/scc-dev/scc/internal/libseccomp"
 	"github.com/scc-dev/scc/lang"
+	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/syscalls"
 )
 
 func errnoRet(n uint) *uint { return &n }
@@ -164,7 +168,7 @@ func TestDecompileRevealsX32Gap(t *testing.T) {
 	require.NoError(t, err)
 	res, err := explore.Decompile(prog)
 	require.NoError(t, err)
-	require.Contains(t, res.Lossy, `x32 execve: the filter does "", but the policy's rules for execve (written once for every arch) say "errno(EPERM)"`)
+	require.Contains(t, res.Lossy, `x32 execve: the filter does nothing but the default, allow, but the policy's rules for execve (written once for every arch) say "errno(EPERM)"`)
 }
 
 // Arithmetic the explorer cannot follow is refused, not guessed.
@@ -177,4 +181,100 @@ func TestUnsupported(t *testing.T) {
 	var ue *explore.UnsupportedError
 	require.ErrorAs(t, err, &ue)
 	require.Equal(t, 1, ue.Index)
+}
+
+// chromiumStyle assembles testdata/chromium.s, a hand-written filter in the
+// shape Chromium's seccomp-bpf compiler emits.
+func chromiumStyle(t *testing.T) []bpfasm.Insn {
+	t.Helper()
+	src, err := os.ReadFile("testdata/chromium.s")
+	require.NoError(t, err)
+	p, err := bpfasm.ParseAsm("chromium.s", src)
+	require.NoError(t, err)
+	prog, err := p.Assemble()
+	require.NoError(t, err)
+	require.NoError(t, bpfasm.Verify(prog))
+	return prog
+}
+
+// A Chromium-style filter decompiles to a policy whose compiled filter
+// returns what the original returns on every input but one set: Chromium
+// tests the x32 bit with jset, so numbers with bit 31 set and bit 30 clear
+// reach its syscall dispatch (and fail with EPERM), where a policy gives
+// every number from 0x40000000 up the badarch action. Decompile must say
+// exactly that, and diff must name exactly those numbers.
+func TestDecompileChromiumStyle(t *testing.T) {
+	prog := chromiumStyle(t)
+	res, err := explore.Decompile(prog)
+	require.NoError(t, err)
+	t.Logf("\n%s", lang.Format(res.File))
+	require.Equal(t, []string{"x32: numbers 0x80000000-0xbfffffff get another action than badarch trap, though no syscall of x32 does"}, res.Lossy)
+	again := recompile(t, res.File)
+
+	ds, err := explore.Diff(prog, again)
+	require.NoError(t, err)
+	var lines []string
+	for _, d := range ds {
+		lines = append(lines, d.String())
+	}
+	require.Equal(t, []string{"x32 nr 0x80000000-0xbfffffff: errno(EPERM) → trap"}, lines)
+
+	eperm, _ := syscalls.Errno("EPERM")
+	g := difftest.New(7, difftest.FromPrograms(prog, again))
+	tried, skipped := 0, 0
+	g.Each(20_000, 3, func(d bpfasm.Data) {
+		ra, _, err := bpfasm.Run(prog, &d)
+		require.NoError(t, err)
+		rb, _, err := bpfasm.Run(again, &d)
+		require.NoError(t, err)
+		if d.Arch == syscalls.AuditArchX86_64 && uint32(d.Nr)>>30 == 2 {
+			skipped++
+			require.Equal(t, uint32(policy.Errno(eperm)), ra, "%+v", d)
+			require.Equal(t, uint32(policy.Trap), rb, "%+v", d)
+			return
+		}
+		tried++
+		require.Equal(t, ra, rb, "%+v", d)
+	})
+	t.Logf("%d inputs agree; %d in the announced range differ as announced", tried, skipped)
+	require.Greater(t, tried, 20_000)
+}
+
+// Chromium kills calls from a foreign arch but traps x32 calls. No policy
+// says that (x32 is either a target, with rules, or gets badarch); the note
+// is one line for the ABI, not one per x32 syscall, and the policy is exact
+// everywhere else.
+func TestDecompileUniformABIIsOneNote(t *testing.T) {
+	src, err := os.ReadFile("testdata/chromium.s")
+	require.NoError(t, err)
+	killForeign := strings.Replace(string(src), "jeq AUDIT_ARCH_X86_64, abi, crash", "jeq AUDIT_ARCH_X86_64, abi, foreign\nforeign: ret kill_thread", 1)
+	require.NotEqual(t, string(src), killForeign)
+	p, err := bpfasm.ParseAsm("chromium-kill.s", []byte(killForeign))
+	require.NoError(t, err)
+	prog, err := p.Assemble()
+	require.NoError(t, err)
+	res, err := explore.Decompile(prog)
+	require.NoError(t, err)
+	require.Equal(t, []string{"x32: every syscall gets trap (numbers that name none: trap, errno(EPERM)); a policy gives calls from the ABIs it does not target its badarch action, kill_thread"}, res.Lossy)
+	again := recompile(t, res.File)
+	ds, err := explore.Diff(prog, again)
+	require.NoError(t, err)
+	require.NotEmpty(t, ds)
+	for _, d := range ds {
+		require.Equal(t, "x32", d.Arch, "%s", d)
+		require.Equal(t, policy.KillThread, d.B, "%s", d)
+	}
+	tried := 0
+	difftest.New(9, difftest.FromPrograms(prog, again)).Each(20_000, 3, func(d bpfasm.Data) {
+		if d.Arch == syscalls.AuditArchX86_64 && uint32(d.Nr) >= syscalls.X32Bit {
+			return
+		}
+		tried++
+		ra, _, err := bpfasm.Run(prog, &d)
+		require.NoError(t, err)
+		rb, _, err := bpfasm.Run(again, &d)
+		require.NoError(t, err)
+		require.Equal(t, ra, rb, "%+v", d)
+	})
+	t.Logf("%d inputs off x32 agree", tried)
 }

@@ -19,7 +19,13 @@ import (
 func init() { register(diffCmd) }
 
 func diffCmd() *cobra.Command {
-	return &cobra.Command{
+	// Status 1 means "they differ" to CI, so a mistaken command line must
+	// not exit with it.
+	usage := func(cmd *cobra.Command, err error) error {
+		fmt.Fprintln(cmd.ErrOrStderr(), "scc:", err)
+		return exitError{2}
+	}
+	cmd := &cobra.Command{
 		Use:   "diff A B",
 		Short: "the semantic difference between two filters (policy, Docker/OCI JSON or .bpf); exit 1 when they differ",
 		Long: `Diff compares what two filters do, not how they are written: it explores
@@ -31,7 +37,12 @@ differently:
 Each of A and B is a policy, a raw filter (.bpf), or a Docker/Podman profile
 or OCI config.json (.json), read as Docker and runc read it (see scc import). Exit status: 0 when equivalent, 1 when they differ, 2 on
 error.`,
-		Args: cobra.ExactArgs(2),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := cobra.ExactArgs(2)(cmd, args); err != nil {
+				return usage(cmd, err)
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var progs [2][]bpfasm.Insn
 			for i, path := range args {
@@ -56,6 +67,8 @@ error.`,
 			return nil
 		},
 	}
+	cmd.SetFlagErrorFunc(usage)
+	return cmd
 }
 
 // loadAny reads a policy, a raw filter or a container profile as a program.

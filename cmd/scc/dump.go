@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 	"unsafe"
@@ -69,7 +70,9 @@ read.`,
 
 // readFilters returns the filters attached to pid, newest first. It seizes
 // the process, stops it, reads the filters and detaches; every ptrace
-// request must come from the thread that seized it.
+// request must come from the thread that seized it. PTRACE_SECCOMP_GET_FILTER
+// counts from the oldest filter (index 0; kernel/seccomp.c, get_nth_filter),
+// so the list is reversed.
 func readFilters(pid int) (_ [][]bpfasm.Insn, err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -91,6 +94,7 @@ func readFilters(pid int) (_ [][]bpfasm.Insn, err error) {
 	for i := 0; ; i++ {
 		n, err := getFilter(pid, i, nil)
 		if errors.Is(err, unix.ENOENT) {
+			slices.Reverse(out)
 			return out, nil
 		}
 		if errors.Is(err, unix.EINVAL) && i == 0 {
