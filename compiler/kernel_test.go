@@ -54,6 +54,15 @@ func loadAndExit(path string) {
 	prog = append(guard, prog...)
 	fprog := unix.SockFprog{Len: uint16(len(prog) / 8), Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0]))}
 	runtime.LockOSThread()
+	// Signals stay pending from here on: the Go runtime preempts with
+	// SIGURG, and a handler run under a filter that refuses rt_sigreturn
+	// (alldefault.pol refuses everything) returns into garbage and the child
+	// dies of SIGSEGV, which looked like the kernel refusing the filter.
+	all := ^uint64(0)
+	if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&all)), 0, 8, 0, 0); errno != 0 {
+		fmt.Fprintln(os.Stderr, "rt_sigprocmask:", errno)
+		os.Exit(3)
+	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		fmt.Fprintln(os.Stderr, "no_new_privs:", err)
 		os.Exit(3)
