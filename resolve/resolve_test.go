@@ -85,6 +85,8 @@ func TestErrors(t *testing.T) {
 		name, src, want string
 	}{
 		{"no default", "allow read\n", "t.pol: the policy has no default action (add one, e.g. `default errno(EPERM)` or `default kill`)"},
+		{"empty file", "", "t.pol: the policy has no default action"},
+		{"only comments", "# nothing\n", "t.pol: the policy has no default action"},
 		{"two defaults", "default kill\ndefault allow\n", "t.pol:2:1: second default statement (the first is at t.pol:1:1)"},
 		{"unknown syscall", "default kill\nallow reed\n", "t.pol:2:7: unknown syscall \"reed\" (did you mean read?)"},
 		{"unknown arch", "arch x86_65\ndefault kill\n", "t.pol:1:6: unknown architecture \"x86_65\" (did you mean x86_64?)"},
@@ -180,6 +182,11 @@ func TestIncludes(t *testing.T) {
 	missing := write("m.pol", "include \"nope.pol\"\ndefault kill\n")
 	_, diags = LoadFile(missing, Options{})
 	assert.Contains(t, diags.Error(), "m.pol:1:1: include \"nope.pol\": no such file or directory")
+
+	// An endless file ends with an error, not with memory exhausted.
+	zero := write("z.pol", "include \"/dev/zero\"\ndefault kill\n")
+	_, diags = LoadFile(zero, Options{})
+	assert.Contains(t, diags.Error(), "z.pol:1:1: include \"/dev/zero\": more than 16 MiB: not a policy")
 }
 
 func TestTestsResolvePerArch(t *testing.T) {
