@@ -190,3 +190,41 @@ func hasArgRules(f *policy.Filter, nr uint32) bool {
 	}
 	return false
 }
+
+// TestArgFreeLoadsNoArgument: in every policy, a call whose outcome cannot
+// depend on its arguments (no rules, a first rule without a condition, or
+// rules that all give the default's action) is decided from arch and nr
+// alone: its path loads no argument and no instruction pointer, whatever
+// its action, so the kernel's action cache can take it when it is allowed.
+func TestArgFreeLoadsNoArgument(t *testing.T) {
+	argLoad := func(in bpfasm.Insn) bool {
+		return in.Op&0x07 == bpfasm.LD && in.Op&0xe0 == bpfasm.ABS && in.K >= bpfasm.OffIP
+	}
+	args := [6]uint64{1, 1 << 32, ^uint64(0), 0x40, 0, 3}
+	for _, path := range policyFiles(t) {
+		p, prog := load(t, path)
+		checked := 0
+		for _, f := range p.Filters {
+			for _, sc := range f.Arch.Syscalls() {
+				if s := f.Syscall(sc.Nr); s != nil && !s.ArgFree() && !sameAsDefault(s, p.Default) {
+					continue
+				}
+				checked++
+				for _, a := range [][6]uint64{{}, args} {
+					d := bpfasm.Data{Arch: f.Arch.AuditArch, Nr: int32(sc.Nr), Args: a}
+					require.Zero(t, count(prog, trace(t, prog, d), argLoad), "%s: %s %s loads an argument", path, f.Arch.Name, sc.Name)
+				}
+			}
+		}
+		require.Positive(t, checked, path)
+	}
+}
+
+func sameAsDefault(s *policy.Syscall, def policy.Action) bool {
+	for _, r := range s.Rules {
+		if r.Action != def {
+			return false
+		}
+	}
+	return true
+}
