@@ -212,3 +212,33 @@ func TestCompileTooBig(t *testing.T) {
 	require.Regexp(t, `huge.pol: bpfasm: program has \d+ instructions; the kernel's limit is 4096`, errOut)
 	require.NoFileExists(t, out)
 }
+
+// TestDocPolicies: every complete policy (a code block with a default
+// statement) in README.md and docs/language.md checks without errors or
+// warnings, and its test statements pass, so the docs show working policies.
+func TestDocPolicies(t *testing.T) {
+	dir := t.TempDir()
+	n := 0
+	for _, doc := range []string{"../../README.md", "../../docs/language.md"} {
+		data, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		blocks := strings.Split(string(data), "```")
+		for i := 1; i < len(blocks); i += 2 {
+			block := blocks[i]
+			if !regexp.MustCompile(`(?m)^default `).MatchString(block) {
+				continue
+			}
+			n++
+			f := filepath.Join(dir, fmt.Sprintf("doc%d.pol", n))
+			require.NoError(t, os.WriteFile(f, []byte(block), 0o644))
+			code, out, errOut := scc(t, "", "check", f)
+			require.Equal(t, 0, code, "%s block %d:\n%s\n%s", doc, i/2+1, block, errOut)
+			require.Empty(t, out+errOut, "%s block %d:\n%s", doc, i/2+1, block)
+			if strings.Contains(block, "\ntest ") {
+				code, out, errOut = scc(t, "", "test", f)
+				require.Equal(t, 0, code, "%s block %d:\n%s%s", doc, i/2+1, out, errOut)
+			}
+		}
+	}
+	require.GreaterOrEqual(t, n, 2)
+}
