@@ -149,10 +149,11 @@ func TestKernelEndToEnd(t *testing.T) {
 		require.NoFileExists(t, created)
 	})
 	t.Run("nofork: builtins work, starting a program does not", func(t *testing.T) {
-		res, out, errOut := run("../examples/nofork.pol", sh, "-c", "echo builtin; /bin/true; echo after")
+		res, out, errOut := run("../examples/nofork.pol", sh, "-c", "echo builtin; /bin/true && echo ran; echo after")
 		require.Contains(t, out, "builtin")
+		require.NotContains(t, out, "ran", "/bin/true must not start")
 		require.Regexp(t, `(?i)fork|not permitted`, errOut)
-		_ = res
+		require.NotEqual(t, 0, res.Status, "the shell reports the failed fork")
 	})
 }
 
