@@ -211,6 +211,11 @@ func TestCompileTooBig(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Regexp(t, `huge.pol: bpfasm: program has \d+ instructions; the kernel's limit is 4096`, errOut)
 	require.NoFileExists(t, out)
+
+	// scc check does not pass what scc compile refuses.
+	code, _, errOut = scc(t, "", "check", src)
+	require.Equal(t, 1, code)
+	require.Regexp(t, `(?m)^\S+huge.pol: bpfasm: program has \d+ instructions; the kernel's limit is 4096$`, errOut)
 }
 
 // TestDocPolicies: every complete policy (a code block with a default
