@@ -307,3 +307,34 @@ func TestLink(t *testing.T) {
 	_, err = Link(nil)
 	require.ErrorContains(t, err, "empty program")
 }
+
+// TestAssembleAtTheLimit: a program of exactly MaxInsns instructions,
+// trampolines included, assembles and verifies; one more is refused, even
+// when the instruction that tips it over is a trampoline the assembler
+// added itself.
+func TestAssembleAtTheLimit(t *testing.T) {
+	build := func(fill int) *Program {
+		var p Program
+		p.Emit(ldNr(), jeq(1, "far", ""), ret(0))
+		for range fill {
+			p.Emit(Instr{Insn: Stmt(LD|IMM, 0)})
+		}
+		p.Mark("far")
+		p.Emit(ret(1))
+		return &p
+	}
+	p := build(MaxInsns - 5)
+	require.Len(t, p.Insns, MaxInsns-1)
+	got, err := p.Assemble()
+	require.NoError(t, err)
+	require.Len(t, got, MaxInsns, "one ja trampoline for the far target")
+	require.NoError(t, Verify(got))
+	r, _, err := Run(got, x86(1))
+	require.NoError(t, err)
+	require.Equal(t, uint32(1), r)
+
+	p = build(MaxInsns - 4)
+	require.Len(t, p.Insns, MaxInsns)
+	_, err = p.Assemble()
+	require.EqualError(t, err, "bpfasm: program has 4097 instructions; the kernel's limit is 4096")
+}

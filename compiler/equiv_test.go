@@ -11,6 +11,7 @@ import (
 	"github.com/scc-dev/scc/internal/difftest"
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/resolve"
+	"github.com/scc-dev/scc/syscalls"
 )
 
 // policyFiles are every policy the differential tests run on.
@@ -56,7 +57,27 @@ func TestEquivalence(t *testing.T) {
 			c := &checker{t: t, p: p, prog: prog}
 			g := difftest.New(uint64(len(path)), difftest.FromPolicy(p))
 			g.Each(100_000, 4, c.check)
-			t.Logf("%d inputs, %d instructions", c.n, len(prog))
+			// Each covers every syscall in the tables; the gaps between them
+			// and the first numbers past the end are numbers a caller can
+			// pass too, and the compiler merges them into spans.
+			gaps := 0
+			for _, a := range syscalls.Arches() {
+				lo := uint32(0)
+				if a.X32 {
+					lo = syscalls.X32Bit
+				}
+				for nr := lo; nr <= a.MaxNr()+2; nr++ {
+					if _, ok := a.SyscallName(nr); ok {
+						continue
+					}
+					gaps++
+					for _, args := range g.ArgSets(2) {
+						c.check(bpfasm.Data{Arch: a.AuditArch, Nr: int32(nr), Args: args})
+					}
+				}
+			}
+			require.Positive(t, gaps)
+			t.Logf("%d inputs (%d numbers in or just past the tables' gaps), %d instructions", c.n, gaps, len(prog))
 			require.Zero(t, c.fails, "%d of %d inputs disagree", c.fails, c.n)
 		})
 	}

@@ -1,6 +1,8 @@
 package compiler_test
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -189,4 +191,94 @@ func hasArgRules(f *policy.Filter, nr uint32) bool {
 		}
 	}
 	return false
+}
+
+// TestArgFreeLoadsNoArgument: in every policy, a call whose outcome cannot
+// depend on its arguments (no rules, a first rule without a condition, or
+// rules that all give the default's action) is decided from arch and nr
+// alone: its path loads no argument and no instruction pointer, whatever
+// its action, so the kernel's action cache can take it when it is allowed.
+func TestArgFreeLoadsNoArgument(t *testing.T) {
+	argLoad := func(in bpfasm.Insn) bool {
+		return in.Op&0x07 == bpfasm.LD && in.Op&0xe0 == bpfasm.ABS && in.K >= bpfasm.OffIP
+	}
+	args := [6]uint64{1, 1 << 32, ^uint64(0), 0x40, 0, 3}
+	for _, path := range policyFiles(t) {
+		p, prog := load(t, path)
+		checked := 0
+		for _, f := range p.Filters {
+			for _, sc := range f.Arch.Syscalls() {
+				if s := f.Syscall(sc.Nr); s != nil && !s.ArgFree() && !sameAsDefault(s, p.Default) {
+					continue
+				}
+				checked++
+				for _, a := range [][6]uint64{{}, args} {
+					d := bpfasm.Data{Arch: f.Arch.AuditArch, Nr: int32(sc.Nr), Args: a}
+					require.Zero(t, count(prog, trace(t, prog, d), argLoad), "%s: %s %s loads an argument", path, f.Arch.Name, sc.Name)
+				}
+			}
+		}
+		require.Positive(t, checked, path)
+	}
+}
+
+func sameAsDefault(s *policy.Syscall, def policy.Action) bool {
+	for _, r := range s.Rules {
+		if r.Action != def {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDispatchShape: on every policy, for every number of every target ABI,
+// the program loads the arch first, loads nr once, and finds the syscall in
+// about log2 comparisons of the number (a binary search, never a scan).
+func TestDispatchShape(t *testing.T) {
+	isJump := func(in bpfasm.Insn) bool { return in.Op&0x07 == bpfasm.JMP && in.Op != bpfasm.JMP|bpfasm.JA }
+	for _, path := range policyFiles(t) {
+		p, prog := load(t, path)
+		type walk struct {
+			what string
+			cmps []int // the comparisons of nr on the path
+		}
+		var walks []walk
+		tree := map[int]bool{} // every comparison of nr in the program
+		for _, f := range p.Filters {
+			lo := uint32(0)
+			if f.Arch.X32 {
+				lo = syscalls.X32Bit
+			}
+			for nr := lo; nr <= f.Arch.MaxNr()+1; nr++ {
+				what := fmt.Sprintf("%s: %s nr %#x", path, f.Arch.Name, nr)
+				trail := trace(t, prog, bpfasm.Data{Arch: f.Arch.AuditArch, Nr: int32(nr)})
+				require.True(t, loadOf(bpfasm.OffArch)(prog[trail[0]]), "%s: the arch is loaded first", what)
+				require.LessOrEqual(t, count(prog, trail, loadOf(bpfasm.OffNr)), 1, "%s: nr is loaded more than once", what)
+				w, onNr := walk{what: what}, false
+				for _, pc := range trail {
+					in := prog[pc]
+					switch {
+					case in.Op&0x07 == bpfasm.LD:
+						onNr = in.Op == bpfasm.LD|bpfasm.W|bpfasm.ABS && in.K == bpfasm.OffNr
+					case onNr && isJump(in):
+						w.cmps = append(w.cmps, pc)
+						tree[pc] = true
+					}
+				}
+				walks = append(walks, w)
+			}
+		}
+		// A balanced search over n comparisons takes about log2(n) of
+		// them; a scan would take up to n.
+		bound := 3
+		for n := len(tree); n > 0; n >>= 1 {
+			bound += 2
+		}
+		worst := 0
+		for _, w := range walks {
+			require.LessOrEqual(t, len(w.cmps), bound, "%s takes %d of the %d comparisons of nr", w.what, len(w.cmps), len(tree))
+			worst = max(worst, len(w.cmps))
+		}
+		t.Logf("%s: %d comparisons of nr in the program, at most %d on one path (bound %d)", filepath.Base(path), len(tree), worst, bound)
+	}
 }

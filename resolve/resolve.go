@@ -7,6 +7,7 @@ package resolve
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -50,7 +51,7 @@ func Load(name string, src []byte, opts Options) (*policy.Policy, lang.ErrorList
 
 // Resolve turns a parsed file into the policy IR.
 func Resolve(f *lang.File, opts Options) (*policy.Policy, lang.ErrorList) {
-	r := &resolver{opts: opts, sets: map[string]*set{}}
+	r := &resolver{opts: opts, file: f.Name, sets: map[string]*set{}}
 	r.flatten(f, nil)
 	p := r.build()
 	r.diags = dedupe(r.diags)
@@ -61,11 +62,28 @@ func Resolve(f *lang.File, opts Options) (*policy.Policy, lang.ErrorList) {
 	return p, r.diags
 }
 
+// maxFileSize bounds what one policy file may hold: far above any real
+// policy, it stops `include "/dev/zero"` from reading forever. Pipes stay
+// usable (include "/dev/fd/3", process substitution).
+const maxFileSize = 16 << 20
+
 func (o Options) readFile(path string) ([]byte, error) {
 	if o.ReadFile != nil {
 		return o.ReadFile(path)
 	}
-	return os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("more than %d MiB: not a policy", maxFileSize>>20)
+	}
+	return data, nil
 }
 
 func asList(err error, name string) lang.ErrorList {
@@ -92,6 +110,7 @@ type nameRef struct {
 
 type resolver struct {
 	opts  Options
+	file  string // the file being resolved, not one it includes
 	diags lang.ErrorList
 	stmts []lang.Stmt // includes expanded, in order
 	sets  map[string]*set
@@ -179,11 +198,9 @@ func (r *resolver) build() *policy.Policy {
 		}
 	}
 	if haveDefault == nil {
-		pos := lang.Pos{}
-		if len(r.stmts) > 0 {
-			pos.File = r.stmts[0].Position().File
-		}
-		r.diags.Add(pos, lang.SeverityError, "add one, e.g. `default errno(EPERM)` or `default kill`", "the policy has no default action")
+		// The missing default is the main file's fault, even when it is
+		// empty or its first statement comes from an include.
+		r.diags.Add(lang.Pos{File: r.file}, lang.SeverityError, "add one, e.g. `default errno(EPERM)` or `default kill`", "the policy has no default action")
 	}
 	filters := make([]*policy.Filter, len(targets))
 	bySys := make([]map[uint32]*policy.Syscall, len(targets))

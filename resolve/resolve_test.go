@@ -55,6 +55,22 @@ func TestArgumentWidths(t *testing.T) {
 		{"kernel name", "x86_64", "allow socket if family == AF_INET", "arg0 & 0xffffffff == 0x2"},
 		{"per-ABI constant", "arm", "allow openat if flags & O_DIRECTORY != 0", "arg2 & 0x4000 != 0x0"},
 		{"per-ABI constant x86", "x86_64", "allow openat if flags & O_DIRECTORY != 0", "arg2 & 0x10000 != 0x0"},
+		// Every constant form the language has, resolved.
+		{"| between constants", "x86_64", "allow openat if flags == O_WRONLY|O_CREAT|O_TRUNC", "arg2 & 0xffffffff == 0x241"},
+		{"parenthesised |", "x86_64", "allow clone if flags & (CLONE_VM | CLONE_THREAD) == (CLONE_VM | CLONE_THREAD)", "arg0 & 0x10100 == 0x10100"},
+		{"numbers and names mixed", "x86_64", "allow socket if type == SOCK_STREAM | 0x80000", "arg1 & 0xffffffff == 0x80001"},
+		{"SOCK_", "x86_64", "allow socket if type & SOCK_CLOEXEC != 0", "arg1 & 0x80000 != 0x0"},
+		{"AF_", "aarch64", "allow socket if domain == AF_INET6", "arg0 & 0xffffffff == 0xa"},
+		{"PROT_ on an unsigned long", "x86_64", "allow mprotect if prot == PROT_READ | PROT_WRITE", "arg2 == 0x3"},
+		{"MAP_", "x86_64", "allow mmap if flags & MAP_ANONYMOUS != 0", "arg3 & 0x20 != 0x0"},
+		{"SIG", "x86_64", "allow kill if sig == SIGTERM", "arg1 & 0xffffffff == 0xf"},
+		{"errno name as a constant", "x86_64", "allow close if fd == EBADF", "arg0 & 0xffffffff == 0x9"},
+		{"octal 0o", "x86_64", "allow mkdir if mode == 0o750", "arg1 & 0xffff == 0x1e8"},
+		{"octal 0", "x86_64", "allow mkdir if mode == 0750", "arg1 & 0xffff == 0x1e8"},
+		{"binary", "x86_64", "allow close if fd == 0b101", "arg0 & 0xffffffff == 0x5"},
+		{"hex with _", "x86_64", "allow close if arg0 == 0xffff_0000_0000_0001", "arg0 == 0xffff000000000001"},
+		{"negative is two's complement", "x86_64", "allow close if arg0 == -2", "arg0 == 0xfffffffffffffffe"},
+		{"per-ABI signal", "x86_64", "allow kill if sig == SIGUSR1", "arg1 & 0xffffffff == 0xa"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustLoad(t, "arch "+tc.arch+"\ndefault kill\n"+tc.rule+"\n")
@@ -69,6 +85,8 @@ func TestErrors(t *testing.T) {
 		name, src, want string
 	}{
 		{"no default", "allow read\n", "t.pol: the policy has no default action (add one, e.g. `default errno(EPERM)` or `default kill`)"},
+		{"empty file", "", "t.pol: the policy has no default action"},
+		{"only comments", "# nothing\n", "t.pol: the policy has no default action"},
 		{"two defaults", "default kill\ndefault allow\n", "t.pol:2:1: second default statement (the first is at t.pol:1:1)"},
 		{"unknown syscall", "default kill\nallow reed\n", "t.pol:2:7: unknown syscall \"reed\" (did you mean read?)"},
 		{"unknown arch", "arch x86_65\ndefault kill\n", "t.pol:1:6: unknown architecture \"x86_65\" (did you mean x86_64?)"},
@@ -80,6 +98,9 @@ func TestErrors(t *testing.T) {
 		{"undefined set", "default kill\nallow @net\n", "t.pol:2:7: undefined set @net"},
 		{"set twice", "default kill\nset @a = read\nset @a = write\n", "t.pol:3:5: set @a is already defined (the first is at t.pol:2:5)"},
 		{"unknown errno", "default errno(EPRM)\n", "t.pol:1:15: unknown errno name \"EPRM\" (did you mean EPERM?)"},
+		{"constant missing on one target", "arch x86_64, arm\ndefault kill\nallow read if arg0 == MAP_32BIT\n", "t.pol:3:23: constant MAP_32BIT is not defined on arm"},
+		{"unknown on every ABI", "arch x86_64, aarch64\ndefault kill\nallow opn\n", "t.pol:3:7: unknown syscall \"opn\" (did you mean open?)"},
+		{"mask of several constants without parentheses", "default kill\nallow read if arg0 & 1 | 2 == 2\n", "t.pol:2:22: a mask of several constants needs parentheses"},
 		{"no signature on 32-bit after a 64-bit arg", "arch i386\ndefault kill\nallow pread64 if offset == 0\n", "pread64 has no argument \"offset\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,6 +117,13 @@ func TestWarnings(t *testing.T) {
 	w := diags.Warnings().Error()
 	assert.Contains(t, w, "t.pol:3:7: warning: open is not a syscall on aarch64; the rule is skipped there")
 	assert.Contains(t, w, "t.pol:4:15: warning: arg0 & 3 == 4 is always false")
+
+	// A real syscall that exists on none of the targets is skipped too, so
+	// that a base file can list every ABI's calls.
+	p, diags := Load("t.pol", []byte("arch x86_64\ndefault kill\nallow socketcall, read\n"), Options{})
+	require.NoError(t, diags.Err())
+	assert.Contains(t, diags.Warnings().Error(), "t.pol:3:7: warning: socketcall is not a syscall on x86_64; the rule is skipped there")
+	assert.Len(t, p.Filters[0].Syscalls, 1)
 }
 
 func TestFirstMatchOrderAndSets(t *testing.T) {
@@ -154,6 +182,11 @@ func TestIncludes(t *testing.T) {
 	missing := write("m.pol", "include \"nope.pol\"\ndefault kill\n")
 	_, diags = LoadFile(missing, Options{})
 	assert.Contains(t, diags.Error(), "m.pol:1:1: include \"nope.pol\": no such file or directory")
+
+	// An endless file ends with an error, not with memory exhausted.
+	zero := write("z.pol", "include \"/dev/zero\"\ndefault kill\n")
+	_, diags = LoadFile(zero, Options{})
+	assert.Contains(t, diags.Error(), "z.pol:1:1: include \"/dev/zero\": more than 16 MiB: not a policy")
 }
 
 func TestTestsResolvePerArch(t *testing.T) {

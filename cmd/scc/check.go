@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/lang"
 	"github.com/scc-dev/scc/lint"
 	"github.com/scc-dev/scc/resolve"
@@ -35,7 +36,8 @@ Errors make the exit status 1; warnings do too with --strict (for CI).
 --format json prints one JSON array of {file, line, col, severity, kind,
 message, hint} on stdout instead. The kinds (docs/lint.md has examples):
 
-` + kinds.String() + `  resolve              a warning from resolving the policy (a syscall missing on a target ...)`,
+` + kinds.String() + `  resolve              a warning from resolving the policy (a syscall missing on a target ...)
+  compile              (an error) the policy compiles to more than the kernel's 4096 instructions`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			arches, err := parseArches(arch)
@@ -83,7 +85,7 @@ type diagnostic struct {
 	Line     int    `json:"line"`
 	Col      int    `json:"col"`
 	Severity string `json:"severity"` // error or warning
-	Kind     string `json:"kind"`     // a lint.Kind, or syntax, resolve, read
+	Kind     string `json:"kind"`     // a lint.Kind, or syntax, resolve, compile, read
 	Message  string `json:"message"`
 	Hint     string `json:"hint"`
 
@@ -113,6 +115,12 @@ func checkPolicy(path string, stdin io.Reader, opts resolve.Options) []diagnosti
 	for _, w := range lint.Check(p, lint.Options{File: f, ReadFile: opts.ReadFile}) {
 		out = append(out, diagnostic{File: w.Pos.File, Line: w.Pos.Line, Col: w.Pos.Col, Severity: "warning",
 			Kind: string(w.Kind), Message: w.Msg, Hint: w.Hint, text: w.String()})
+	}
+	// A policy that resolves can still be too big for the kernel; check
+	// says so rather than pass a policy that scc compile refuses.
+	if _, err := compiler.Compile(p, compiler.Options{}); err != nil {
+		out = append(out, diagnostic{File: name, Severity: "error", Kind: "compile", Message: err.Error(),
+			text: fmt.Sprintf("%s: %v", name, err)})
 	}
 	sortDiagnostics(out)
 	return out

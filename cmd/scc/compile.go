@@ -239,19 +239,18 @@ func readProfile(path string) (compiler.Profile, error) {
 
 func disasmCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "disasm FILTER.bpf|-",
-		Short: "disassemble a raw seccomp filter, with symbolic arches, syscalls and actions",
-		Args:  cobra.ExactArgs(1),
+		Use:   "disasm FILTER.bpf|POLICY|-",
+		Short: "disassemble a raw seccomp filter (or a policy, compiled first), with symbolic arches, syscalls and actions",
+		Long: `Print one line per instruction: index, opcode, jt, jf, k, then the
+instruction with arches, syscall names, argument words, actions and absolute
+jump targets named. A policy is compiled first, as scc compile would.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := readSource(args[0], cmd.InOrStdin())
+			in, err := loadInput(args[0], nil, cmd.InOrStdin(), cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			prog, err := bpfasm.Decode(data)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			_, err = fmt.Fprint(cmd.OutOrStdout(), bpfasm.Disassemble(prog))
+			_, err = fmt.Fprint(cmd.OutOrStdout(), bpfasm.Disassemble(in.prog))
 			return err
 		},
 	}

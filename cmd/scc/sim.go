@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -50,6 +51,15 @@ For a policy the result is also checked against the policy's own meaning.`,
 			}
 			d := bpfasm.Data{Arch: a.AuditArch}
 			label := ""
+			// A call and --nr/--args would each say what the arguments are;
+			// silently preferring one would simulate a call the user did not
+			// write.
+			if len(args) == 2 && (cmd.Flags().Changed("nr") || cmd.Flags().Changed("args")) {
+				return fmt.Errorf("give either a call or --nr (with --args), not both")
+			}
+			if !cmd.Flags().Changed("nr") && cmd.Flags().Changed("args") {
+				return fmt.Errorf("--args needs --nr")
+			}
 			switch {
 			case len(args) == 2:
 				call, err := lang.ParseCall(args[1])
@@ -62,6 +72,10 @@ For a policy the result is also checked against the policy's own meaning.`,
 				}
 				d.Nr, d.Args, label = int32(t.Nr), t.Args, args[1]
 			case cmd.Flags().Changed("nr"):
+				// seccomp_data.nr is 32 bits; -1 is accepted as 0xffffffff.
+				if nr < math.MinInt32 || nr > math.MaxUint32 {
+					return fmt.Errorf("--nr: %d does not fit in 32 bits", nr)
+				}
 				d.Nr = int32(nr)
 				if a.X32 && uint32(nr)&syscalls.X32Bit == 0 {
 					d.Nr |= int32(syscalls.X32Bit)
@@ -71,8 +85,13 @@ For a policy the result is also checked against the policy's own meaning.`,
 					return err
 				}
 				d.Args = vals
-				name, _ := a.SyscallName(uint32(d.Nr))
-				label = fmt.Sprintf("%s nr %d (%s)", a.Name, d.Nr, name)
+				label = fmt.Sprintf("%s nr %d", a.Name, uint32(d.Nr))
+				if uint32(d.Nr) >= 1<<16 {
+					label = fmt.Sprintf("%s nr %#x", a.Name, uint32(d.Nr))
+				}
+				if name, ok := a.SyscallName(uint32(d.Nr)); ok {
+					label += " (" + name + ")"
+				}
 			default:
 				return fmt.Errorf("give a call, e.g. 'read(0, 0, 10)', or --nr")
 			}
