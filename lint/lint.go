@@ -34,6 +34,7 @@ const (
 	NeverMatches      Kind = "never-matches"       // the rule's own condition is unsatisfiable
 	DefaultAllow      Kind = "default-allow"       // default allow (or log)
 	BadArch           Kind = "badarch"             // calls from other ABIs are not killed or failed
+	NoFallback        Kind = "no-fallback"         // a newer syscall is refused with other than ENOSYS while libc's fallback is allowed
 )
 
 // Kinds lists every kind with a one-line description, for documentation and
@@ -50,6 +51,7 @@ var Kinds = []struct {
 	{NeverMatches, "the rule's condition can never be true"},
 	{DefaultAllow, "the default action allows every syscall the policy does not name"},
 	{BadArch, "calls from ABIs the policy does not target are not killed or failed"},
+	{NoFallback, "clone3 or faccessat2 is refused with other than ENOSYS: libc does not fall back to the allowed clone or faccessat"},
 }
 
 // Warning is one finding.
@@ -79,8 +81,8 @@ type Options struct {
 
 // Check lints a resolved policy. Warnings come sorted by position.
 func Check(p *policy.Policy, opts Options) []Warning {
-	c := &checker{p: p, found: map[findingKey]*finding{}}
 	src := findSource(opts.File, opts.ReadFile)
+	c := &checker{p: p, found: map[findingKey]*finding{}, defaultPos: src.defaultPos}
 	for _, f := range p.Filters {
 		c.filter(f)
 	}
@@ -112,8 +114,9 @@ type findingKey struct {
 }
 
 type checker struct {
-	p     *policy.Policy
-	found map[findingKey]*finding
+	p          *policy.Policy
+	found      map[findingKey]*finding
+	defaultPos lang.Pos // where the default statement is, if known
 }
 
 func (c *checker) add(pos lang.Pos, kind Kind, subject string, a *syscalls.Arch, hint, format string) {
@@ -296,6 +299,7 @@ func (c *checker) filter(f *policy.Filter) {
 		c.conditions(f, s)
 	}
 	c.siblingGaps(f, outcomes)
+	c.noFallback(f, outcomes)
 }
 
 // rules reports rules that never decide a call.
@@ -453,6 +457,48 @@ func (c *checker) siblingGaps(f *policy.Filter, outcomes map[uint32]outcome) {
 				fmt.Sprintf("give %s the same rule", strings.Join(open, ", ")),
 				fmt.Sprintf("%%s is restricted, but %s %s the same job", strings.Join(open, ", "), verbs))
 		}
+	}
+}
+
+// noFallback reports a syscall of syscalls.Fallbacks refused other than
+// with ENOSYS while its older replacement is allowed.
+func (c *checker) noFallback(f *policy.Filter, outcomes map[uint32]outcome) {
+	for _, fb := range syscalls.Fallbacks {
+		newNr, ok1 := f.Arch.Nr(fb.Newer)
+		oldNr, ok2 := f.Arch.Nr(fb.Older)
+		if !ok1 || !ok2 {
+			continue
+		}
+		old, ok := outcomes[oldNr]
+		if !ok {
+			old = c.analyse(nil)
+		}
+		if old.allowed != yes {
+			continue
+		}
+		s := f.Syscall(newNr)
+		o, ok := outcomes[newNr]
+		if !ok {
+			o = c.analyse(nil)
+		}
+		// Where the refusal is: the first reachable rule that refuses
+		// other than with ENOSYS, else the default.
+		pos, act, found := c.defaultPos, c.p.Default, false
+		if s != nil {
+			for j, r := range s.Rules {
+				if !allows(r.Action) && r.Action != enosys && o.reach[j] == yes {
+					pos, act, found = r.Pos, r.Action, true
+					break
+				}
+			}
+		}
+		if !found && (allows(c.p.Default) || c.p.Default == enosys || o.reach[len(o.reach)-1] != yes) {
+			continue
+		}
+		c.add(pos, NoFallback, fb.Newer, f.Arch,
+			fmt.Sprintf("refuse it with `errno(ENOSYS) %s` so that libc uses %s", fb.Newer, fb.Older),
+			fmt.Sprintf("%%s gets %s while %s is allowed: libc falls back to %s only when %s fails with ENOSYS, so %s fails instead",
+				act, fb.Older, fb.Older, fb.Newer, fb.Breaks))
 	}
 }
 

@@ -118,6 +118,18 @@ func TestKinds(t *testing.T) {
 		{"badarch trap", allowlist + "badarch trap\n", lint.BadArch, []string{
 			"p.pol:3:1: warning: badarch trap: calls made through another ABI are not refused; what happens depends on a handler outside the policy (use `badarch kill` (or errno): the policy's rules only hold for the ABIs it targets) [badarch]"}},
 		{"badarch errno", allowlist + "badarch errno(ENOSYS)\n", lint.BadArch, nil},
+
+		{"no fallback: clone3 left to the default", allowlist + "allow clone\n", lint.NoFallback, []string{
+			"p.pol:2:1: warning: clone3 gets errno(EPERM) while clone is allowed: libc falls back to clone only when clone3 fails with ENOSYS, so starting a thread or a child (pthread_create, posix_spawn) fails instead (refuse it with `errno(ENOSYS) clone3` so that libc uses clone) [no-fallback]"}},
+		{"no fallback: faccessat2 killed by a rule", allowlist + "allow faccessat if mode == 0\nkill faccessat2\n", lint.NoFallback, []string{
+			"p.pol:4:1: warning: faccessat2 gets kill while faccessat is allowed: libc falls back to faccessat only when faccessat2 fails with ENOSYS, so every access() and faccessat() call fails instead (refuse it with `errno(ENOSYS) faccessat2` so that libc uses faccessat) [no-fallback]"}},
+		{"no fallback: refused for some arguments", allowlist + "allow clone\nallow clone3 if arg1 == 88\n", lint.NoFallback, []string{
+			"p.pol:2:1: warning: clone3 gets errno(EPERM) while clone is allowed: libc falls back to clone only when clone3 fails with ENOSYS, so starting a thread or a child (pthread_create, posix_spawn) fails instead (refuse it with `errno(ENOSYS) clone3` so that libc uses clone) [no-fallback]"}},
+		{"fallback: clone3 sent to ENOSYS", allowlist + "allow clone\nerrno(ENOSYS) clone3\n", lint.NoFallback, nil},
+		{"fallback: clone3 allowed", allowlist + "allow clone, clone3\n", lint.NoFallback, nil},
+		{"fallback: nothing to fall back to", allowlist + "allow read\n", lint.NoFallback, nil},
+		{"fallback: default ENOSYS", "arch x86_64\ndefault errno(ENOSYS)\nallow clone\n", lint.NoFallback, nil},
+		{"fallback: deny-list", denylist + "errno(EPERM) mkdir\n", lint.NoFallback, nil},
 		{"badarch implicit", allowlist, lint.BadArch, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

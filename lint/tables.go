@@ -92,3 +92,4 @@ var structArg = map[string]string{
 	"clone3":  "clone",
 	"openat2": "openat",
 }
+

@@ -64,7 +64,48 @@ func Policy(rec *Recording, o WriteOptions) (*lang.File, error) {
 	for _, r := range rulesFor(uses, arches, o) {
 		f.Stmts = append(f.Stmts, r)
 	}
+	seen := map[string]bool{}
+	for _, u := range uses {
+		seen[u.Name] = true
+	}
+	for _, r := range fallbackRules(seen, seen, def) {
+		f.Stmts = append(f.Stmts, r)
+	}
 	return f, nil
+}
+
+// fallbackRules answer ENOSYS for a syscall of syscalls.Fallbacks that the
+// recording did not see while it saw the older one: libc may try the newer
+// one first on another run or another machine, and under the default
+// (EPERM, kill) it would not fall back. allowed are the syscalls the policy
+// allows, named those any rule names.
+func fallbackRules(allowed, named map[string]bool, def lang.Action) []*lang.RuleStmt {
+	if def.Kind == lang.ActAllow || def.Kind == lang.ActLog || isENOSYS(def) {
+		return nil
+	}
+	var out []*lang.RuleStmt
+	for _, fb := range syscalls.Fallbacks {
+		if !allowed[fb.Older] || named[fb.Newer] {
+			continue
+		}
+		out = append(out, &lang.RuleStmt{
+			Action:   lang.Action{Kind: lang.ActErrno, Arg: &lang.Const{Terms: []lang.Term{{Name: "ENOSYS"}}}},
+			Syscalls: []lang.SyscallRef{{Name: fb.Newer}},
+			Comments: lang.Comments{Comment: "not seen: libc falls back to " + fb.Older + " only on ENOSYS"},
+		})
+	}
+	if len(out) > 0 {
+		out[0].Doc = []string{"fallbacks"}
+	}
+	return out
+}
+
+func isENOSYS(a lang.Action) bool {
+	if a.Kind != lang.ActErrno || a.Arg == nil || len(a.Arg.Terms) != 1 {
+		return false
+	}
+	t := a.Arg.Terms[0]
+	return t.Name == "ENOSYS" || t.Name == "" && t.Num == 38
 }
 
 // Merge adds to an existing policy what it lacks for a recording. Every
@@ -126,6 +167,16 @@ func Merge(existing *lang.File, rec *Recording, o WriteOptions) (*lang.File, err
 		}
 	}
 	rules := rulesFor(fresh, targets, o)
+	named := ruleNames(existing, func(*lang.RuleStmt) bool { return true })
+	for _, u := range uses {
+		allowed[u.Name] = true
+		named[u.Name] = true
+	}
+	def := o.Default
+	if d := defaultOf(existing); d != nil {
+		def = *d
+	}
+	rules = append(rules, fallbackRules(allowed, named, def)...)
 	for _, r := range rules {
 		added = append(added, r)
 	}
@@ -286,6 +337,22 @@ func plural(n uint64, what string) string {
 // allowedNames are the syscalls an unconditional allow rule of f names,
 // with sets expanded.
 func allowedNames(f *lang.File) map[string]bool {
+	return ruleNames(f, func(r *lang.RuleStmt) bool { return r.Action.Kind == lang.ActAllow && r.Cond == nil })
+}
+
+// defaultOf is f's default action, nil when f has none of its own.
+func defaultOf(f *lang.File) *lang.Action {
+	for _, s := range f.Stmts {
+		if d, ok := s.(*lang.DefaultStmt); ok {
+			return &d.Action
+		}
+	}
+	return nil
+}
+
+// ruleNames are the syscalls that rules of f for which keep is true name,
+// with sets expanded.
+func ruleNames(f *lang.File, keep func(*lang.RuleStmt) bool) map[string]bool {
 	sets := map[string][]lang.SyscallRef{}
 	for _, s := range f.Stmts {
 		if s, ok := s.(*lang.SetStmt); ok {
@@ -307,7 +374,7 @@ func allowedNames(f *lang.File) map[string]bool {
 		}
 	}
 	for _, s := range f.Stmts {
-		if r, ok := s.(*lang.RuleStmt); ok && r.Action.Kind == lang.ActAllow && r.Cond == nil {
+		if r, ok := s.(*lang.RuleStmt); ok && keep(r) {
 			add(r.Syscalls, 0)
 		}
 	}

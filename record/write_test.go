@@ -248,3 +248,60 @@ func TestReadProfileErrors(t *testing.T) {
 		assert.ErrorContains(t, err, tt.want, "input %q", tt.in)
 	}
 }
+
+// A recording that saw clone but not clone3 refuses clone3 with ENOSYS, so
+// that libc falls back to clone instead of failing; nothing is added when
+// clone3 was seen, when the default already lets libc fall back, or when a
+// merged policy has its own clone3 rule.
+func TestFallbackRules(t *testing.T) {
+	const rule = "errno(ENOSYS) clone3"
+	rec := func(names ...string) *Recording {
+		r := &Recording{Calls: map[Key]*Stat{}}
+		for _, n := range names {
+			r.Calls[key(t, "x86_64", n)] = &Stat{Count: 1}
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		rec  *Recording
+		def  string
+		want bool
+	}{
+		{"clone seen", rec("clone", "exit_group"), "", true},
+		{"clone seen, default kill", rec("clone"), "kill", true},
+		{"clone3 seen too", rec("clone", "clone3"), "", false},
+		{"no clone", rec("read"), "", false},
+		{"default log", rec("clone"), "log", false},
+		{"default ENOSYS", rec("clone"), "errno(ENOSYS)", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var o WriteOptions
+			if tc.def != "" {
+				f, err := lang.Parse("d.pol", []byte("default "+tc.def+"\n"))
+				require.NoError(t, err)
+				o.Default = f.Stmts[0].(*lang.DefaultStmt).Action
+			}
+			f, err := Policy(tc.rec, o)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, strings.Contains(string(lang.Format(f)), rule))
+		})
+	}
+
+	for _, tc := range []struct {
+		name, existing string
+		want           bool
+	}{
+		{"merge adds it", "arch x86_64\ndefault errno(EPERM)\nallow read\n", true},
+		{"merge keeps the policy's own clone3 rule", "arch x86_64\ndefault errno(EPERM)\nkill clone3\n", false},
+		{"merge into a default that falls back", "arch x86_64\ndefault errno(ENOSYS)\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			existing, err := lang.Parse("p.pol", []byte(tc.existing))
+			require.NoError(t, err)
+			f, err := Merge(existing, rec("clone"), WriteOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, strings.Contains(string(lang.Format(f)), rule))
+		})
+	}
+}

@@ -34,7 +34,7 @@ func TestDocExamples(t *testing.T) {
 	for _, doc := range []struct {
 		file string
 		runs int // sessions that must run
-	}{{"docs/inspect.md", 4}, {"docs/lint.md", 3}} {
+	}{{"docs/inspect.md", 5}, {"docs/lint.md", 3}} {
 		t.Run(doc.file, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(root, doc.file))
 			require.NoError(t, err)
@@ -95,7 +95,7 @@ func runSession(t *testing.T, lines []string) bool {
 	}
 	code := 0
 	for _, s := range steps {
-		switch f := strings.Fields(s.cmd); f[0] {
+		switch f := shellWords(s.cmd); f[0] {
 		case "cat":
 			require.NoError(t, os.WriteFile(f[1], []byte(strings.Join(s.body, "\n")+"\n"), 0o644))
 		case "echo":
@@ -118,4 +118,31 @@ func runSession(t *testing.T, lines []string) bool {
 		}
 	}
 	return true
+}
+
+// shellWords splits a command line as sh would for the sessions' needs:
+// words separated by blanks, with '...' quoting.
+func shellWords(s string) []string {
+	var out []string
+	var w strings.Builder
+	inWord, quoted := false, false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			quoted, inWord = !quoted, true
+		case (r == ' ' || r == '\t') && !quoted:
+			if inWord {
+				out = append(out, w.String())
+				w.Reset()
+			}
+			inWord = false
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		out = append(out, w.String())
+	}
+	return out
 }
