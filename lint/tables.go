@@ -92,4 +92,3 @@ var structArg = map[string]string{
 	"clone3":  "clone",
 	"openat2": "openat",
 }
-
