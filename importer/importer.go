@@ -476,17 +476,22 @@ func describeCaps(caps []string) string {
 	return strings.Join(caps, ", ")
 }
 
-// wrap breaks a long comment into lines of about 96 characters at spaces.
+// wrap breaks a long comment into lines of about 96 characters at spaces;
+// continuation lines are indented by two. A word longer than a line stays
+// whole.
 func wrap(s string) []string {
 	const width = 96
 	var out []string
+	indent := 0
 	for len(s) > width {
+		// A cut inside the indent would give the same line again.
 		cut := strings.LastIndexByte(s[:width], ' ')
-		if cut <= 0 {
+		if cut <= indent {
 			break
 		}
 		out = append(out, s[:cut])
 		s = "  " + s[cut+1:]
+		indent = 2
 	}
 	return append(out, s)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/stretchr/testify/assert"
@@ -219,3 +220,35 @@ func FuzzImport(f *testing.F) {
 type specsArg = specs.LinuxSeccompArg
 
 func specsOp(s string) specs.LinuxSeccompOperator { return specs.LinuxSeccompOperator(s) }
+
+// wrap must end on a word longer than a line after a break: it used to cut
+// at the continuation's own indent and loop forever (found by FuzzImport:
+// testdata/fuzz/FuzzImport/b2d9352b1978c058, an unknown syscall name of 90
+// bytes in the "not syscalls" comment).
+func TestWrap(t *testing.T) {
+	long := strings.Repeat("x", 120)
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"short", []string{"short"}},
+		{long, []string{long}},
+		{"a " + long, []string{"a", "  " + long}},
+		{strings.Repeat("word ", 30) + long, []string{
+			strings.TrimSpace(strings.Repeat("word ", 19)),
+			"  " + strings.TrimSpace(strings.Repeat("word ", 11)),
+			"  " + long}},
+	} {
+		done := make(chan []string, 1)
+		go func() { done <- wrap(tc.in) }()
+		select {
+		case got := <-done:
+			assert.Equal(t, tc.want, got)
+			for _, l := range got {
+				assert.True(t, len(l) <= 96 || !strings.Contains(strings.TrimSpace(l), " "), "line too long: %q", l)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("wrap(%q) does not return", tc.in)
+		}
+	}
+}
