@@ -26,11 +26,29 @@ type input struct {
 
 // readSource reads a file, or stdin for "-".
 func readSource(path string, stdin io.Reader) ([]byte, error) {
-	if path == "-" {
-		return io.ReadAll(stdin)
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
 	}
-	return os.ReadFile(path)
+	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInput {
+		return nil, fmt.Errorf("%s: more than %d MiB: not a policy, profile or filter", path, maxInput>>20)
+	}
+	return data, nil
 }
+
+// maxInput bounds what scc reads from one file or stdin, like an include's
+// limit in resolve: far above any policy, profile or 4096-instruction
+// filter, it stops `scc check /dev/zero` from reading until memory runs out.
+const maxInput = 16 << 20
 
 // isRawFilter tells a BPF program from a policy: by the .bpf extension, or
 // by content, since policies are text and programs almost always hold NULs.

@@ -223,7 +223,7 @@ func parseDefault(s string) (lang.Action, error) {
 // loadMergeBase reads the policy to merge into; it must already be valid,
 // so that its errors show before the program runs, not after.
 func loadMergeBase(path string, stderr io.Writer) (*lang.File, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSource(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("--merge: %w", err)
 	}

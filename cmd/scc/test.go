@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -125,7 +124,7 @@ func callTexts(name string, data []byte, p *policy.Policy) map[lang.Pos]string {
 		src := data
 		if file != name {
 			var err error
-			if src, err = os.ReadFile(file); err != nil {
+			if src, err = readSource(file, nil); err != nil {
 				continue
 			}
 		}
