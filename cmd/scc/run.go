@@ -312,6 +312,9 @@ func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, 
 	if usesNotify && answer == nil {
 		return errors.New("the filter sends calls to notify: say how to answer them with --notify=allow or --notify=deny (without a supervisor they fail with ENOSYS)")
 	}
+	if !usesNotify && answer != nil {
+		fmt.Fprintln(stderr, "scc run: warning: --notify has no effect: the filter sends no call to notify")
+	}
 	lets := func(a policy.Action) bool {
 		return runsCall(a) || (a.Base() == policy.Notify && answer != nil && answer.allow)
 	}

@@ -149,6 +149,17 @@ func TestRunWarnsAboutHelperCalls(t *testing.T) {
 	require.Contains(t, errOut, "warning: the filter gives nanosleep errno(EPERM); scc's helper may call it")
 }
 
+// --notify without notify rules would silently audit nothing.
+func TestRunWarnsAboutUselessNotify(t *testing.T) {
+	code, _, errOut := scc(t, "", "run", "--notify=allow", writePolicy(t, "default allow\n"), "--", "true")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "scc run: warning: --notify has no effect: the filter sends no call to notify")
+
+	code, _, errOut = scc(t, "", "run", "--notify=allow", writePolicy(t, "default allow\nnotify mkdir\n"), "--", "true")
+	require.Equal(t, 0, code, errOut)
+	require.NotContains(t, errOut, "has no effect")
+}
+
 func TestRunCommandStatuses(t *testing.T) {
 	dir := t.TempDir()
 	notExec := filepath.Join(dir, "script")
