@@ -75,7 +75,7 @@ type Options struct {
 	// (followed through includes) give those warnings a position. Nil: they
 	// have none.
 	File *lang.File
-	// ReadFile loads included files; nil means os.ReadFile.
+	// ReadFile loads included files; nil means resolve.ReadFile.
 	ReadFile func(path string) ([]byte, error)
 }
 

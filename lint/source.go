@@ -1,10 +1,10 @@
 package lint
 
 import (
-	"os"
 	"path/filepath"
 
 	"github.com/scc-dev/scc/lang"
+	"github.com/scc-dev/scc/resolve"
 )
 
 // source is what the linter needs from the syntax tree.
@@ -21,7 +21,7 @@ func findSource(f *lang.File, readFile func(string) ([]byte, error)) source {
 		return src
 	}
 	if readFile == nil {
-		readFile = os.ReadFile
+		readFile = resolve.ReadFile
 	}
 	seen := map[string]bool{}
 	var visit func(f *lang.File, depth int)

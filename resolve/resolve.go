@@ -62,28 +62,44 @@ func Resolve(f *lang.File, opts Options) (*policy.Policy, lang.ErrorList) {
 	return p, r.diags
 }
 
-// maxFileSize bounds what one policy file may hold: far above any real
-// policy, it stops `include "/dev/zero"` from reading forever. Pipes stay
-// usable (include "/dev/fd/3", process substitution).
-const maxFileSize = 16 << 20
+// MaxFileSize bounds what scc reads from one policy, profile or filter
+// (a file, an include, stdin): far above any real one, it stops `include
+// "/dev/zero"` or `scc check /dev/zero` from reading until memory runs out.
+// Pipes stay usable (include "/dev/fd/3", process substitution).
+const MaxFileSize = 16 << 20
 
-func (o Options) readFile(path string) ([]byte, error) {
-	if o.ReadFile != nil {
-		return o.ReadFile(path)
+// ErrTooLarge is the error of ReadLimited and ReadFile past MaxFileSize.
+var ErrTooLarge = fmt.Errorf("more than %d MiB: not a policy, profile or filter", MaxFileSize>>20)
+
+// ReadLimited reads r to its end, or fails with ErrTooLarge after
+// MaxFileSize bytes.
+func ReadLimited(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, err
 	}
+	if len(data) > MaxFileSize {
+		return nil, ErrTooLarge
+	}
+	return data, nil
+}
+
+// ReadFile is os.ReadFile bounded by MaxFileSize. "-" is a file name here,
+// not stdin.
+func ReadFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, err
+	return ReadLimited(f)
+}
+
+func (o Options) readFile(path string) ([]byte, error) {
+	if o.ReadFile != nil {
+		return o.ReadFile(path)
 	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("more than %d MiB: not a policy", maxFileSize>>20)
-	}
-	return data, nil
+	return ReadFile(path)
 }
 
 func asList(err error, name string) lang.ErrorList {

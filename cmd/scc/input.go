@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -24,31 +24,24 @@ type input struct {
 	prog   []bpfasm.Insn
 }
 
-// readSource reads a file, or stdin for "-".
+// readSource reads a file, or stdin for "-", at most resolve.MaxFileSize
+// bytes of either. With a nil stdin, "-" is an error.
 func readSource(path string, stdin io.Reader) ([]byte, error) {
-	r := stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
+	var data []byte
+	var err error
+	switch {
+	case path != "-":
+		data, err = resolve.ReadFile(path)
+	case stdin == nil:
+		return nil, errors.New("-: stdin is not read here: give a file")
+	default:
+		data, err = resolve.ReadLimited(stdin)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
-	if err != nil {
-		return nil, err
+	if errors.Is(err, resolve.ErrTooLarge) {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(data) > maxInput {
-		return nil, fmt.Errorf("%s: more than %d MiB: not a policy, profile or filter", path, maxInput>>20)
-	}
-	return data, nil
+	return data, err
 }
-
-// maxInput bounds what scc reads from one file or stdin, like an include's
-// limit in resolve: far above any policy, profile or 4096-instruction
-// filter, it stops `scc check /dev/zero` from reading until memory runs out.
-const maxInput = 16 << 20
 
 // isRawFilter tells a BPF program from a policy: by the .bpf extension, or
 // by content, since policies are text and programs almost always hold NULs.

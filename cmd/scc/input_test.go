@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,4 +53,16 @@ func TestHugeInputIsRefused(t *testing.T) {
 	code := run([]string{"check", "-"}, zeros{}, io.Discard, &errOut)
 	require.NotEqual(t, 0, code)
 	assert.Contains(t, errOut.String(), "-: more than 16 MiB")
+}
+
+// Where stdin is not scc's to read (record's --merge: stdin is the
+// program's), "-" is refused with a message, not a nil-reader panic.
+func TestDashWithoutStdin(t *testing.T) {
+	var errOut bytes.Buffer
+	out := filepath.Join(t.TempDir(), "out.pol")
+	code := run([]string{"record", "--merge", "-", "-o", out, "--", "/bin/true"},
+		strings.NewReader("default errno(EPERM)\n"), io.Discard, &errOut)
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, errOut.String(), "--merge: -: stdin is not read here")
+	assert.NoFileExists(t, out)
 }

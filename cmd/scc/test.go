@@ -10,6 +10,7 @@ import (
 	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/lang"
 	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/resolve"
 )
 
 func init() { register(testCmd) }
@@ -124,7 +125,7 @@ func callTexts(name string, data []byte, p *policy.Policy) map[lang.Pos]string {
 		src := data
 		if file != name {
 			var err error
-			if src, err = readSource(file, nil); err != nil {
+			if src, err = resolve.ReadFile(file); err != nil { // as resolve read it
 				continue
 			}
 		}
