@@ -102,5 +102,7 @@
 // anyway (SIGKILL), the command gets SIGKILL too (PR_SET_PDEATHSIG, set in
 // the helper and kept across its execve): left running, it would still be
 // filtered, but its notified calls would fail with ENOSYS instead of getting
-// the supervisor's answer. Processes the command started are not killed.
+// the supervisor's answer. Processes the command started are not killed,
+// nor is a command that changes its uid or gid (setuid, setresgid ...): the
+// kernel clears the parent-death signal on every change of credentials.
 package sandbox

@@ -301,7 +301,9 @@ func (s *session) helperCmd(ctx context.Context, o Options) *exec.Cmd {
 	// The command dies with the supervisor: unsupervised, its notified
 	// calls would fail with ENOSYS, and nobody would report how it ended.
 	// The setting survives the helper's execve (exec clears it only for
-	// a program that gains privileges, which no_new_privs rules out), and os/exec checks for a parent already gone.
+	// a program that gains privileges, which no_new_privs rules out; a
+	// command that changes its own uid or gid loses it), and os/exec checks
+	// for a parent already gone.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.ExtraFiles = []*os.File{s.configR, s.statusW}
 	if s.sockChild != nil {
