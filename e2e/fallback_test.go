@@ -34,3 +34,20 @@ func TestNoFallbackIsReal(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, "thread ran\n", out)
 }
+
+// faccessat2's fallback is real too, for what the warning names: glibc's
+// eaccess() (bash's test -x) tries faccessat2 first, access() does not.
+func TestNoFallbackFaccessat2(t *testing.T) {
+	need(t, "bash")
+	dir := t.TempDir()
+	const script = `test -x /bin/sh && echo test-x ok || echo test-x fails`
+	eperm := writeFile(t, dir, "eperm.pol", "default allow\nerrno(EPERM) faccessat2\n")
+	enosys := writeFile(t, dir, "enosys.pol", "default allow\nerrno(ENOSYS) faccessat2\n")
+
+	code, out, errOut := scc(t, "run", eperm, "--", "bash", "-c", script)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "test-x fails\n", out)
+	code, out, errOut = scc(t, "run", enosys, "--", "bash", "-c", script)
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "test-x ok\n", out)
+}

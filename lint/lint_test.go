@@ -122,7 +122,7 @@ func TestKinds(t *testing.T) {
 		{"no fallback: clone3 left to the default", allowlist + "allow clone\n", lint.NoFallback, []string{
 			"p.pol:2:1: warning: clone3 gets errno(EPERM) while clone is allowed: libc falls back to clone only when clone3 fails with ENOSYS, so starting a thread or a child (pthread_create, posix_spawn) fails instead (refuse it with `errno(ENOSYS) clone3` so that libc uses clone) [no-fallback]"}},
 		{"no fallback: faccessat2 killed by a rule", allowlist + "allow faccessat if mode == 0\nkill faccessat2\n", lint.NoFallback, []string{
-			"p.pol:4:1: warning: faccessat2 gets kill while faccessat is allowed: libc falls back to faccessat only when faccessat2 fails with ENOSYS, so every access() and faccessat() call fails instead (refuse it with `errno(ENOSYS) faccessat2` so that libc uses faccessat) [no-fallback]"}},
+			"p.pol:4:1: warning: faccessat2 gets kill while faccessat is allowed: libc falls back to faccessat only when faccessat2 fails with ENOSYS, so every faccessat() and eaccess() call (bash's test -x) fails instead (refuse it with `errno(ENOSYS) faccessat2` so that libc uses faccessat) [no-fallback]"}},
 		{"no fallback: refused for some arguments", allowlist + "allow clone\nallow clone3 if arg1 == 88\n", lint.NoFallback, []string{
 			"p.pol:2:1: warning: clone3 gets errno(EPERM) while clone is allowed: libc falls back to clone only when clone3 fails with ENOSYS, so starting a thread or a child (pthread_create, posix_spawn) fails instead (refuse it with `errno(ENOSYS) clone3` so that libc uses clone) [no-fallback]"}},
 		{"fallback: clone3 sent to ENOSYS", allowlist + "allow clone\nerrno(ENOSYS) clone3\n", lint.NoFallback, nil},

@@ -10,10 +10,11 @@ type Fallback struct {
 }
 
 // Fallbacks: glibc 2.34 and musl start threads and posix_spawn children
-// with clone3; glibc 2.33's access() and faccessat() try faccessat2 first
-// (the "Operation not permitted" of glibc 2.33 programs under container
-// profiles that did not know faccessat2).
+// with clone3; glibc 2.33's faccessat() and eaccess() (bash's test -x) try
+// faccessat2 first (the "Operation not permitted" of glibc 2.33 programs
+// under container profiles that did not know faccessat2). access() is not
+// one of them: it calls access, or faccessat where there is no access.
 var Fallbacks = []Fallback{
 	{Newer: "clone3", Older: "clone", Breaks: "starting a thread or a child (pthread_create, posix_spawn)"},
-	{Newer: "faccessat2", Older: "faccessat", Breaks: "every access() and faccessat() call"},
+	{Newer: "faccessat2", Older: "faccessat", Breaks: "every faccessat() and eaccess() call (bash's test -x)"},
 }
