@@ -370,7 +370,10 @@ func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, 
 		if !ok {
 			continue
 		}
-		as, ok, _ := actions(nr)
+		as, ok, err := actions(nr)
+		if errors.Is(err, errCompilerBug) {
+			return err // as for execve: the program is not what the policy says
+		}
 		if !ok {
 			continue
 		}

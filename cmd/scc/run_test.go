@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -283,4 +284,21 @@ func TestFormatArgStringList(t *testing.T) {
 	runtime.KeepAlive(env)
 
 	assert.Equal(t, "0x0", formatArg(argvParam, 0, pid))
+}
+
+// A compiled filter that disagrees with its policy stops the run whichever
+// checked call shows it, a helper call as well as execve.
+func TestCheckBeforeExecStopsOnCompilerBugInHelperCall(t *testing.T) {
+	host := syscalls.Host()
+	require.NotNil(t, host)
+	futex, ok := host.Nr("futex")
+	require.True(t, ok)
+	decide := func(nr uint32, _ *[6]uint64) (policy.Action, error) {
+		if nr == futex {
+			return policy.Allow, fmt.Errorf("%w: the compiled filter gives syscall %d kill but the policy means allow", errCompilerBug, nr)
+		}
+		return policy.Allow, nil
+	}
+	err := checkBeforeExec(decide, nil, host, nil, false, io.Discard)
+	require.ErrorIs(t, err, errCompilerBug)
 }
