@@ -1,6 +1,10 @@
 package record
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/scc-dev/scc/sandbox"
+)
 
 // runtimeSyscalls are the calls the container runtime's init process
 // makes itself after it loaded the container's filter and before it execs
@@ -45,13 +49,12 @@ var runtimeSyscalls = []string{
 }
 
 // sccRunSyscalls are the calls `scc run`'s helper may make between
-// installing the filter and its execve (see package sandbox): the Go
-// runtime's other threads sleep (nanosleep), wake each other (futex) and at
-// times block signals (rt_sigprocmask). They vary from run to run, so a
-// recording of the program alone lacks them, and a filter that fails a
-// futex wake crashes the helper. With --notify the helper also calls
-// sendmsg and close; those are left to the policy's author.
-var sccRunSyscalls = []string{"execve", "futex", "nanosleep", "rt_sigprocmask"}
+// installing the filter and its execve: execve and sandbox.HelperCalls,
+// the list scc run's own check warns about. They vary from run to run, so
+// a recording of the program alone lacks them, and a filter that fails a
+// futex wake crashes the helper. With --notify the helper also makes
+// sandbox.NotifyHelperCalls; those are left to the policy's author.
+var sccRunSyscalls = append([]string{"execve"}, sandbox.HelperCalls...)
 
 // Runtimes are the values WriteOptions.For accepts besides "".
 var Runtimes = []string{"scc", "docker", "podman", "kubernetes"}

@@ -123,6 +123,18 @@ func runHelper() {
 	fail("exec %s: %v", cfg.Path, errno)
 }
 
+// HelperCalls are the system calls the helper may make between installing
+// the filter and its execve, besides execve itself: the Go runtime's other
+// threads sleep (nanosleep), wake each other (futex) and at times block
+// signals (rt_sigprocmask). They vary from run to run, so a filter that
+// refuses one makes the start fail now and then, not every time. With a
+// listener the helper also makes NotifyHelperCalls, to hand its fd over.
+var HelperCalls = []string{"futex", "nanosleep", "rt_sigprocmask"}
+
+// NotifyHelperCalls are the helper's further calls when Options.Notify is
+// set: sendmsg passes the listener, close drops the helper's copy.
+var NotifyHelperCalls = []string{"sendmsg", "close"}
+
 // waitKillable is SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV when the filter
 // has a listener. Without it a signal that reaches a thread waiting for the
 // supervisor's answer (the Go runtime preempts with SIGURG, in the helper

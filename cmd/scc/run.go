@@ -34,13 +34,6 @@ const (
 	exitNotFound    = 127 // CMD was not found
 )
 
-// helperCalls are the calls the sandbox helper may make after installing the
-// filter and before its execve (see package sandbox): the Go runtime's other
-// threads, and with a listener the hand-over of its fd. A policy that denies
-// one of them makes the start fail now and then, not every time.
-var helperCalls = []string{"futex", "nanosleep", "rt_sigprocmask"}
-var notifyHelperCalls = []string{"sendmsg", "close"}
-
 // runOptions are scc run's flags.
 type runOptions struct {
 	filter          string
@@ -361,9 +354,9 @@ func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, 
 	case stops:
 		fmt.Fprintf(stderr, "scc run: warning: the filter gives execve %s for some arguments (execve's pointers, which scc cannot know beforehand); if the helper's execve gets it, CMD does not start: allow execve without a condition\n", stop)
 	}
-	calls := helperCalls
+	calls := sandbox.HelperCalls
 	if usesNotify {
-		calls = append(calls[:len(calls):len(calls)], notifyHelperCalls...)
+		calls = append(calls[:len(calls):len(calls)], sandbox.NotifyHelperCalls...)
 	}
 	for _, name := range calls {
 		nr, ok := host.Nr(name)
