@@ -85,8 +85,8 @@
 // memory (/proc/PID/mem) to see a path or a struct; the target, or another
 // of its threads, can change that memory after the handler has read it and
 // before the kernel runs the call (time of check to time of use). A handler
-// that reads memory must also check SECCOMP_IOCTL_NOTIF_ID_VALID after
-// reading, since the pid may have been reused. Use notification to observe,
+// that reads memory must also call Notification.Valid after reading
+// (SECCOMP_IOCTL_NOTIF_ID_VALID), since the pid may have been reused. Use notification to observe,
 // to emulate a call in the supervisor, or to deny; let the filter itself
 // decide what must never happen. Register arguments (numbers, flags, fds)
 // are the values the call will run with; only what they point to can change.

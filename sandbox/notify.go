@@ -16,6 +16,17 @@ type Notification struct {
 	Args [6]uint64
 	IP   uint64
 	ID   uint64 // the kernel's cookie for this call
+
+	listener int // the notify fd, for Valid
+}
+
+// Valid reports whether the call is still waiting for its answer. A handler
+// that reads the caller's memory (/proc/PID/mem) must ask after reading: if
+// the caller died meanwhile, its pid may already belong to another process,
+// and what was read is not the call's (seccomp_unotify(2)).
+func (n Notification) Valid() bool {
+	id := n.ID
+	return ioctl(n.listener, unix.SECCOMP_IOCTL_NOTIF_ID_VALID, unsafe.Pointer(&id)) == nil
 }
 
 // Response is the supervisor's answer to a Notification.
@@ -109,6 +120,7 @@ func (n *notifier) loop() {
 		}
 		resp := n.handler(Notification{
 			Pid: req.Pid, Arch: req.Arch, Nr: req.Nr, Args: req.Args, IP: req.IP, ID: req.ID,
+			listener: n.fd,
 		})
 		n.send(req.ID, resp)
 	}

@@ -338,6 +338,32 @@ func TestNotify(t *testing.T) {
 	}
 }
 
+// Valid tells a handler whether the call still waits: true while it does,
+// false once the caller is dead (its pid, and what /proc/PID/mem shows, may
+// then be someone else's).
+func TestNotificationValid(t *testing.T) {
+	needRoot(t, "/bin/mkdir")
+	var before, after bool
+	res, err := sandbox.Run(context.Background(), sandbox.Options{
+		Filter: onMkdir(t, unix.SECCOMP_RET_USER_NOTIF),
+		Path:   "mkdir", Args: []string{"mkdir", filepath.Join(t.TempDir(), "d")},
+		Notify: func(n sandbox.Notification) sandbox.Response {
+			before = n.Valid()
+			require.NoError(t, syscall.Kill(int(n.Pid), syscall.SIGKILL))
+			deadline := time.Now().Add(5 * time.Second)
+			for n.Valid() && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			after = n.Valid()
+			return sandbox.Response{Errno: int32(syscall.EPERM)}
+		},
+	})
+	require.NoError(t, err)
+	assert.True(t, before, "valid while the caller waits")
+	assert.False(t, after, "not valid once the caller is dead")
+	assert.Equal(t, syscall.SIGKILL, res.Signal)
+}
+
 // The helper's own execve passes through the filter after the listener
 // exists: notifying it must not deadlock, and the handler sees it.
 func TestNotifyExecve(t *testing.T) {

@@ -430,7 +430,13 @@ func parseNotify(s string) (*notifyAnswer, error) {
 // the caller may change before the call runs (see docs/run.md).
 func notifyLogger(host *syscalls.Arch, answer notifyAnswer, w io.Writer) func(sandbox.Notification) sandbox.Response {
 	return func(n sandbox.Notification) sandbox.Response {
-		fmt.Fprintf(w, "scc run: notify: pid %d: %s: %s\n", n.Pid, formatCall(host, n), answer)
+		call := formatCall(host, n, true)
+		if !n.Valid() {
+			// The caller died while its memory was read: the strings may
+			// be another process's that took its pid.
+			call = formatCall(host, n, false) + " (the caller is gone)"
+		}
+		fmt.Fprintf(w, "scc run: notify: pid %d: %s: %s\n", n.Pid, call, answer)
 		if answer.allow {
 			return sandbox.Response{Continue: true}
 		}
@@ -439,9 +445,9 @@ func notifyLogger(host *syscalls.Arch, answer notifyAnswer, w io.Writer) func(sa
 }
 
 // formatCall spells a notified call as C would: the name, then each known
-// parameter, strings quoted, modes in octal, other numbers as the kernel
-// reads them.
-func formatCall(host *syscalls.Arch, n sandbox.Notification) string {
+// parameter, strings quoted (read from the caller's memory when readMem),
+// modes in octal, other numbers as the kernel reads them.
+func formatCall(host *syscalls.Arch, n sandbox.Notification, readMem bool) string {
 	a := archOf(n.Arch, uint32(n.Nr))
 	if a == nil {
 		return fmt.Sprintf("syscall %d of arch %#x(%s)", n.Nr, n.Arch, hexArgs(n.Args[:]))
@@ -456,7 +462,11 @@ func formatCall(host *syscalls.Arch, n sandbox.Notification) string {
 	}
 	parts := make([]string, len(params))
 	for i, p := range params {
-		parts[i] = formatArg(p, n.Args[i], n.Pid)
+		pid := n.Pid
+		if !readMem {
+			pid = 0
+		}
+		parts[i] = formatArg(p, n.Args[i], pid)
 	}
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }
@@ -469,10 +479,11 @@ func hexArgs(args []uint64) string {
 	return strings.Join(parts, ", ")
 }
 
+// formatArg formats one argument; pid 0: pointers are not followed.
 func formatArg(p syscalls.Param, v uint64, pid uint32) string {
 	if p.Pointer {
 		switch {
-		case v == 0:
+		case v == 0, pid == 0:
 		case p.Type == "const char *":
 			if s, ok := readString(pid, v); ok {
 				return strconv.Quote(s)
