@@ -133,7 +133,7 @@ func Merge(existing *lang.File, rec *Recording, o WriteOptions) (*lang.File, err
 	// lines: they are the author's, like every other comment.
 	out := &lang.File{Name: existing.Name, Stmts: append([]lang.Stmt(nil), existing.Stmts...),
 		Trailing: append([]string(nil), existing.Trailing...)}
-	section := []string{fmt.Sprintf("added by scc record (%d new)", len(fresh)),
+	section := []string{"", // the count, once the rules are known
 		"from a run of: " + shellJoin(o.Command)}
 	section = append(section, unknown...)
 
@@ -177,6 +177,7 @@ func Merge(existing *lang.File, rec *Recording, o WriteOptions) (*lang.File, err
 		def = *d
 	}
 	rules = append(rules, fallbackRules(allowed, named, def)...)
+	section[0] = fmt.Sprintf("added by scc record (%d new)", len(rules))
 	for _, r := range rules {
 		added = append(added, r)
 	}
