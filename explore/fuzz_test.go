@@ -63,7 +63,7 @@ func FuzzDecompile(f *testing.F) {
 			a, _, _ := bpfasm.Run(prog, &d)
 			b, _, _ := bpfasm.Run(again, &d)
 			if a != b {
-				t.Fatalf("%s\ndecompiled:\n%s", fmtDiff(d, a, b), src)
+				t.Fatalf("%s\ndecompiled:\n%s", difftest.Disagreement{Data: d, A: a, B: b}, src)
 			}
 		}
 		if ds, err := explore.Diff(prog, again); err != nil || len(ds) != 0 {

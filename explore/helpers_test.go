@@ -43,56 +43,6 @@ func recompile(t testing.TB, f *lang.File) []bpfasm.Insn {
 	return prog
 }
 
-// equivalent runs both programs on the same inputs and returns how many
-// inputs were tried and the first disagreements.
-func equivalent(t testing.TB, a, b []bpfasm.Insn, n int, skipNrMinus1 bool) (tried int, diffs []string) {
-	g := difftest.New(uint64(len(a)*31+len(b)), difftest.FromPrograms(a, b))
-	g.Each(n, 3, func(d bpfasm.Data) {
-		if skipNrMinus1 && d.Nr == -1 {
-			return
-		}
-		tried++
-		ra, _, err := bpfasm.Run(a, &d)
-		require.NoError(t, err)
-		rb, _, err := bpfasm.Run(b, &d)
-		require.NoError(t, err)
-		if ra != rb && len(diffs) < 10 {
-			diffs = append(diffs, fmtDiff(d, ra, rb))
-		}
-	})
-	return tried, diffs
-}
-
-func fmtDiff(d bpfasm.Data, a, b uint32) string {
-	return "arch " + hex(uint64(d.Arch)) + " nr " + hex(uint64(uint32(d.Nr))) + " args " + hexArgs(d.Args) + ": " + hex(uint64(a)) + " vs " + hex(uint64(b))
-}
-
-func hex(v uint64) string { return "0x" + formatHex(v) }
-
-func formatHex(v uint64) string {
-	const digits = "0123456789abcdef"
-	if v == 0 {
-		return "0"
-	}
-	var b []byte
-	for v > 0 {
-		b = append([]byte{digits[v&15]}, b...)
-		v >>= 4
-	}
-	return string(b)
-}
-
-func hexArgs(a [6]uint64) string {
-	s := "["
-	for i, v := range a {
-		if i > 0 {
-			s += " "
-		}
-		s += hex(v)
-	}
-	return s + "]"
-}
-
 // roundTrip decompiles prog, compiles the result and checks that the two
 // programs agree on at least n generated inputs beyond every syscall number.
 func roundTrip(t *testing.T, prog []bpfasm.Insn, n int) *explore.Result {
@@ -122,7 +72,11 @@ func roundTripExcept(t *testing.T, prog []bpfasm.Insn, n int, nrMinus1 bool) *ex
 	} else {
 		require.Empty(t, res.Lossy, "decompiled:\n%s", lang.Format(res.File))
 	}
-	tried, diffs := equivalent(t, prog, again, n, nrMinus1)
+	var skip func(bpfasm.Data) bool
+	if nrMinus1 {
+		skip = func(d bpfasm.Data) bool { return d.Nr == -1 }
+	}
+	tried, diffs := difftest.ComparePrograms(t, prog, again, n, skip)
 	require.Empty(t, diffs, "decompiled:\n%s", lang.Format(res.File))
 	t.Logf("%d inputs agree; %d instructions → %d", tried, len(prog), len(again))
 	return res

@@ -192,18 +192,8 @@ func TestDecompileForeignFilters(t *testing.T) {
 			require.NoError(t, diags.Err())
 			again, err := compiler.Compile(p, compiler.Options{})
 			require.NoError(t, err)
-			tried := 0
-			difftest.New(uint64(len(orig)), difftest.FromPrograms(orig, again)).Each(5_000, 3, func(d bpfasm.Data) {
-				if tc.skip(d) {
-					return
-				}
-				tried++
-				ra, _, err := bpfasm.Run(orig, &d)
-				require.NoError(t, err)
-				rb, _, err := bpfasm.Run(again, &d)
-				require.NoError(t, err)
-				require.Equal(t, ra, rb, "%+v", d)
-			})
+			tried, diffs := difftest.ComparePrograms(t, orig, again, 5_000, tc.skip)
+			require.Empty(t, diffs)
 			t.Logf("%d instructions; %d emulated inputs agree", len(orig), tried)
 		})
 	}

@@ -7,6 +7,7 @@
 package difftest
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -175,4 +176,36 @@ func (g *Inputs) Each(n, argSets int, f func(bpfasm.Data)) {
 	for i := 0; i < n; i++ {
 		f(g.Data())
 	}
+}
+
+// Disagreement is an input on which two programs return different actions.
+type Disagreement struct {
+	Data bpfasm.Data
+	A, B uint32
+}
+
+func (d Disagreement) String() string {
+	return fmt.Sprintf("arch %#x nr %#x args %#x: %#x vs %#x", d.Data.Arch, uint32(d.Data.Nr), d.Data.Args, d.A, d.B)
+}
+
+// ComparePrograms runs a and b on the inputs of Each (every syscall number
+// with three argument sets, then n generated from both programs' constants),
+// leaving out those skip reports (nil: none). It returns how many inputs
+// ran and the first ten disagreements; an emulator error fails t.
+func ComparePrograms(t testing.TB, a, b []bpfasm.Insn, n int, skip func(bpfasm.Data) bool) (tried int, diffs []Disagreement) {
+	t.Helper()
+	New(uint64(len(a)*31+len(b)), FromPrograms(a, b)).Each(n, 3, func(d bpfasm.Data) {
+		if skip != nil && skip(d) {
+			return
+		}
+		tried++
+		ra, _, err := bpfasm.Run(a, &d)
+		require.NoError(t, err)
+		rb, _, err := bpfasm.Run(b, &d)
+		require.NoError(t, err)
+		if ra != rb && len(diffs) < 10 {
+			diffs = append(diffs, Disagreement{d, ra, rb})
+		}
+	})
+	return tried, diffs
 }
