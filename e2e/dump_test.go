@@ -28,21 +28,7 @@ func TestDumpProcessConfinedByScc(t *testing.T) {
 	code, want, errOut := scc(t, "compile", pol, "-f", "disasm", "-o", "-")
 	require.Equal(t, 0, code, errOut)
 
-	// A unique argv tells this sleep from any other on the machine.
-	argv := []string{"sleep", fmt.Sprintf("60.%d", os.Getpid())}
-	cmd := exec.Command(sccBin, append([]string{"run", pol, "--"}, argv...)...)
-	var runErr bytes.Buffer
-	cmd.Stderr = &runErr
-	require.NoError(t, cmd.Start())
-	pid := 0
-	defer func() {
-		if pid > 0 {
-			syscall.Kill(pid, syscall.SIGKILL) // the sleep this test started
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	pid = waitForArgv(t, argv)
+	pid, runErr := startSleep(t, "run", pol, "--")
 
 	code, out, errOut := scc(t, "dump", fmt.Sprint(pid))
 	require.Equal(t, 0, code, errOut)
@@ -69,6 +55,25 @@ func TestDumpProcessConfinedByScc(t *testing.T) {
 		"dump left the process running (sleeping), not stopped: state %q", procState(pid))
 	require.NoError(t, syscall.Kill(pid, 0))
 	require.Empty(t, runErr.String())
+}
+
+// startSleep starts `scc ARGS... sleep N` and returns the pid of the sleep,
+// told from any other on the machine by its unique argument, and what scc
+// writes on stderr. The sleep and scc are killed when the test ends.
+func startSleep(t *testing.T, args ...string) (int, *bytes.Buffer) {
+	t.Helper()
+	argv := []string{"sleep", fmt.Sprintf("60.%d%d", os.Getpid(), time.Now().UnixNano()%1000)}
+	cmd := exec.Command(sccBin, append(args, argv...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	pid := waitForArgv(t, argv)
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	return pid, &stderr
 }
 
 // waitForArgv returns the pid of the process whose argv is exactly argv.
@@ -107,18 +112,7 @@ func TestDumpStackedFiltersNewestFirst(t *testing.T) {
 		want = append(want, out)
 	}
 
-	argv := []string{"sleep", fmt.Sprintf("61.%d", os.Getpid())}
-	cmd := exec.Command(sccBin, append([]string{"run", outer, "--", sccBin, "run", inner, "--"}, argv...)...)
-	require.NoError(t, cmd.Start())
-	pid := 0
-	defer func() {
-		if pid > 0 {
-			syscall.Kill(pid, syscall.SIGKILL) // the sleep this test started
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	pid = waitForArgv(t, argv)
+	pid, _ := startSleep(t, "run", outer, "--", sccBin, "run", inner, "--")
 
 	code, out, errOut := scc(t, "dump", fmt.Sprint(pid))
 	require.Equal(t, 0, code, errOut)
