@@ -256,11 +256,14 @@ func isMountPoint(path string) bool {
 	return false
 }
 
+// ociRuntimes are the OCI runtimes the tests run bundles in.
+var ociRuntimes = []struct {
+	name string
+	run  func(t *testing.T, bundle string) (stdout, stderr string)
+}{{"runc", runcRun}, {"crun", crunRun}}
+
 func TestOCIRuntimes(t *testing.T) {
-	for _, rt := range []struct {
-		name string
-		run  func(*testing.T, string) (string, string)
-	}{{"runc", runcRun}, {"crun", crunRun}} {
+	for _, rt := range ociRuntimes {
 		t.Run(rt.name, func(t *testing.T) {
 			needContainers(t, rt.name)
 			dir := t.TempDir()

@@ -94,10 +94,7 @@ func withProcess(t *testing.T, bundle string, noNewPrivs bool, uid int) string {
 // same program does not start where the runtime calls anything under the
 // filter: the list is what makes the difference.
 func TestRecordForContainerRuntimes(t *testing.T) {
-	for _, rt := range []struct {
-		name string
-		run  func(*testing.T, string) (string, string)
-	}{{"runc", runcRun}, {"crun", crunRun}} {
+	for _, rt := range ociRuntimes {
 		t.Run(rt.name, func(t *testing.T) {
 			needContainers(t, rt.name)
 			for _, uid := range []int{0, 1000} {

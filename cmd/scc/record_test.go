@@ -220,24 +220,28 @@ func main() {
 }
 `
 
-func TestRecordGoProgram(t *testing.T) {
-	needRecord(t)
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-		if _, err := os.Stat(gobin); err != nil {
-			t.Skip("no go toolchain to build the test program")
-		}
+// buildGo builds a static Go program from the source of its main.go and
+// returns the binary's path.
+func buildGo(t *testing.T, name, src string) string {
+	t.Helper()
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		t.Skip("no go toolchain to build the test program")
 	}
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(recordGoProgram), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module prog\ngo 1.21\n"), 0o644))
-	build := exec.Command(gobin, "build", "-o", "prog", ".")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module "+name+"\ngo 1.21\n"), 0o644))
+	build := exec.Command(gobin, "build", "-o", name, ".")
 	build.Dir = dir
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	prog := filepath.Join(dir, "prog")
+	return filepath.Join(dir, name)
+}
+
+func TestRecordGoProgram(t *testing.T) {
+	needRecord(t)
+	prog := buildGo(t, "prog", recordGoProgram)
 
 	_, src := sameUnderPolicy(t, nil, prog)
 	assert.Contains(t, src, "allow clone")
@@ -650,19 +654,7 @@ func main() {
 // and no message.
 func TestRecordSignalReturn(t *testing.T) {
 	needRecord(t)
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		t.Skip("no go toolchain to build the test program")
-	}
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(spinProgram), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module spin\ngo 1.21\n"), 0o644))
-	build := exec.Command(gobin, "build", "-o", "spin", ".")
-	build.Dir = dir
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	prog := filepath.Join(dir, "spin")
+	prog := buildGo(t, "spin", spinProgram)
 
 	t.Setenv("GOMAXPROCS", "1")
 	t.Setenv("GODEBUG", "asyncpreemptoff=1")
