@@ -517,8 +517,13 @@ func readString(pid uint32, addr uint64) (string, bool) {
 		return "", false
 	}
 	defer f.Close()
+	return readStringAt(f, addr)
+}
+
+// readStringAt is readString from an open /proc/PID/mem.
+func readStringAt(mem io.ReaderAt, addr uint64) (string, bool) {
 	buf := make([]byte, 256)
-	n, _ := f.ReadAt(buf, int64(addr)) // a short read at the end of a mapping is fine
+	n, _ := mem.ReadAt(buf, int64(addr)) // a short read at the end of a mapping is fine
 	if i := strings.IndexByte(string(buf[:n]), 0); i >= 0 {
 		return string(buf[:i]), true
 	}
@@ -570,16 +575,13 @@ func readStringList(pid uint32, addr uint64, ptrSize int, countOnly bool) (strin
 			items = append(items, "")
 			continue
 		}
-		s, ok := readString(pid, ptr)
+		s, ok := readStringAt(f, ptr) // the same file: one open per list
 		if !ok {
 			return "", false
 		}
 		items = append(items, strconv.Quote(s))
 	}
-	if countOnly {
-		return "", false
-	}
-	if len(items) == 0 {
+	if countOnly || len(items) == 0 {
 		return "", false
 	}
 	return "[" + strings.Join(items, ", ") + ", ...]", true
