@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"slices"
 	"sync"
 
 	"github.com/scc-dev/scc/bpfasm"
@@ -335,7 +334,7 @@ func spanWeights(w []float64, spans []span, filters []*policy.Filter, prof Profi
 		if f.Arch.X32 {
 			base = x32Weight
 		}
-		nrs := tableNrs(f.Arch)
+		nrs := f.Arch.Nrs()
 		k := 0
 		for i, s := range spans {
 			for k < len(nrs) && nrs[k] < s.lo {
@@ -356,25 +355,6 @@ func spanWeights(w []float64, spans []span, filters []*policy.Filter, prof Profi
 		}
 	}
 	return w
-}
-
-var tables sync.Map // *syscalls.Arch → []uint32, see tableNrs
-
-// tableNrs is an ABI's syscall numbers in order. The tables never change,
-// and copying one (Arch.Syscalls) at every compile made a fifth of a
-// compile's allocations.
-func tableNrs(a *syscalls.Arch) []uint32 {
-	if nrs, ok := tables.Load(a); ok {
-		return nrs.([]uint32)
-	}
-	tab := a.Syscalls()
-	nrs := make([]uint32, len(tab))
-	for i, s := range tab {
-		nrs[i] = s.Nr
-	}
-	slices.Sort(nrs)
-	tables.Store(a, nrs)
-	return nrs
 }
 
 // x32Weight is the weight of an x32 syscall without a profile: x32

@@ -65,11 +65,7 @@ func abiRange(a *syscalls.Arch) Set {
 var unnamedNrs = sync.OnceValue(func() map[*syscalls.Arch]Set {
 	m := map[*syscalls.Arch]Set{}
 	for _, a := range syscalls.Arches() {
-		var nrs []uint32
-		for _, s := range a.Syscalls() {
-			nrs = append(nrs, s.Nr)
-		}
-		m[a] = abiRange(a).Minus(FromValues(nrs))
+		m[a] = abiRange(a).Minus(FromValues(a.Nrs()))
 	}
 	return m
 })

@@ -410,6 +410,29 @@ func (c *checker) conditions(f *policy.Filter, s *policy.Syscall) {
 	}
 }
 
+// outcomeOf is nr's outcome, that of the default alone when no rule names
+// nr.
+func (c *checker) outcomeOf(outcomes map[uint32]outcome, nr uint32) outcome {
+	if o, ok := outcomes[nr]; ok {
+		return o
+	}
+	return c.analyse(nil)
+}
+
+// firstRefusal is the index of s's first reachable rule that refuses a
+// call other than with ENOSYS, or -1.
+func firstRefusal(s *policy.Syscall, o outcome) int {
+	if s == nil {
+		return -1
+	}
+	for j, r := range s.Rules {
+		if !allows(r.Action) && r.Action != enosys && o.reach[j] == yes {
+			return j
+		}
+	}
+	return -1
+}
+
 // siblingGaps reports a syscall that the policy restricts (see
 // outcome.restricted) while a sibling is allowed for every argument.
 func (c *checker) siblingGaps(f *policy.Filter, outcomes map[uint32]outcome) {
@@ -420,11 +443,7 @@ func (c *checker) siblingGaps(f *policy.Filter, outcomes map[uint32]outcome) {
 			if !ok {
 				continue
 			}
-			o, ok := outcomes[nr]
-			if !ok {
-				o = c.analyse(nil)
-			}
-			if o.allowed == yes && o.denied == no {
+			if o := c.outcomeOf(outcomes, nr); o.allowed == yes && o.denied == no {
 				open = append(open, name)
 			}
 		}
@@ -443,11 +462,8 @@ func (c *checker) siblingGaps(f *policy.Filter, outcomes map[uint32]outcome) {
 			// Point at the rule that refuses, or else at the first rule
 			// (an allow with a condition, the default refusing the rest).
 			pos := s.Rules[0].Pos
-			for j, r := range s.Rules {
-				if !allows(r.Action) && r.Action != enosys && outcomes[nr].reach[j] == yes {
-					pos = r.Pos
-					break
-				}
+			if j := firstRefusal(s, outcomes[nr]); j >= 0 {
+				pos = s.Rules[j].Pos
 			}
 			verbs := "is allowed for any arguments and does"
 			if len(open) > 1 {
@@ -469,30 +485,17 @@ func (c *checker) noFallback(f *policy.Filter, outcomes map[uint32]outcome) {
 		if !ok1 || !ok2 {
 			continue
 		}
-		old, ok := outcomes[oldNr]
-		if !ok {
-			old = c.analyse(nil)
-		}
-		if old.allowed != yes {
+		if c.outcomeOf(outcomes, oldNr).allowed != yes {
 			continue
 		}
 		s := f.Syscall(newNr)
-		o, ok := outcomes[newNr]
-		if !ok {
-			o = c.analyse(nil)
-		}
+		o := c.outcomeOf(outcomes, newNr)
 		// Where the refusal is: the first reachable rule that refuses
 		// other than with ENOSYS, else the default.
-		pos, act, found := c.defaultPos, c.p.Default, false
-		if s != nil {
-			for j, r := range s.Rules {
-				if !allows(r.Action) && r.Action != enosys && o.reach[j] == yes {
-					pos, act, found = r.Pos, r.Action, true
-					break
-				}
-			}
-		}
-		if !found && (allows(c.p.Default) || c.p.Default == enosys || o.reach[len(o.reach)-1] != yes) {
+		pos, act := c.defaultPos, c.p.Default
+		if j := firstRefusal(s, o); j >= 0 {
+			pos, act = s.Rules[j].Pos, s.Rules[j].Action
+		} else if allows(c.p.Default) || c.p.Default == enosys || o.reach[len(o.reach)-1] != yes {
 			continue
 		}
 		c.add(pos, NoFallback, fb.Newer, f.Arch,

@@ -161,11 +161,11 @@ func prepareExec(path string, args, env []string) (execArgs, error) {
 	if err != nil {
 		return execArgs{}, err
 	}
-	argv, err := cStrings(args)
+	argv, err := syscall.SlicePtrFromStrings(args)
 	if err != nil {
 		return execArgs{}, err
 	}
-	envp, err := cStrings(env)
+	envp, err := syscall.SlicePtrFromStrings(env)
 	if err != nil {
 		return execArgs{}, err
 	}
@@ -203,17 +203,4 @@ func sendFd(sock, fd int) error {
 		return errno
 	}
 	return nil
-}
-
-// cStrings is a NULL-terminated array of C strings, as execve wants it.
-func cStrings(ss []string) ([]*byte, error) {
-	out := make([]*byte, len(ss)+1)
-	for i, s := range ss {
-		p, err := unix.BytePtrFromString(s)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = p
-	}
-	return out, nil
 }

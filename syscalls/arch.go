@@ -130,6 +130,7 @@ type Syscall struct {
 // table is a generated syscall table, sorted by number.
 type table struct {
 	byNr   []Syscall
+	nrs    []uint32 // byNr's numbers, for Nrs
 	byName map[string]uint32
 }
 
@@ -140,8 +141,10 @@ func newTable(entries []Syscall) *table {
 		t.byNr = append([]Syscall(nil), entries...)
 		sort.Slice(t.byNr, less)
 	}
-	for _, s := range t.byNr {
+	t.nrs = make([]uint32, len(t.byNr))
+	for i, s := range t.byNr {
 		t.byName[s.Name] = s.Nr
+		t.nrs[i] = s.Nr
 	}
 	return t
 }

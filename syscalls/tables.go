@@ -85,6 +85,10 @@ func (a *Arch) Syscalls() []Syscall {
 	return append([]Syscall(nil), a.table().byNr...)
 }
 
+// Nrs returns this ABI's syscall numbers in increasing order, without the
+// copy Syscalls makes: callers must not modify it.
+func (a *Arch) Nrs() []uint32 { return a.table().nrs }
+
 // MaxNr is the largest syscall number of this ABI.
 func (a *Arch) MaxNr() uint32 {
 	byNr := a.table().byNr

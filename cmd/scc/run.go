@@ -312,12 +312,12 @@ func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, 
 		return runsCall(a) || (a.Base() == policy.Notify && answer != nil && answer.allow)
 	}
 	// actions is every answer the filter can give call nr, the all-zero
-	// one first; ok is false when not even that one is known.
-	actions := func(nr uint32) ([]policy.Action, bool, error) {
+	// one first; an error when not even that one is known.
+	actions := func(nr uint32) ([]policy.Action, error) {
 		var zero [6]uint64
 		a, err := decide(nr, &zero)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		out := []policy.Action{a}
 		for _, p := range paths {
@@ -325,7 +325,7 @@ func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, 
 				out = append(out, p.Action)
 			}
 		}
-		return out, true, nil
+		return out, nil
 	}
 	// judge splits the answers into one that stops the call (if any) and
 	// whether any lets it run.
@@ -341,11 +341,11 @@ func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, 
 	}
 
 	nr, _ := host.Nr("execve")
-	as, ok, err := actions(nr)
+	as, err := actions(nr)
 	switch {
 	case errors.Is(err, errCompilerBug):
 		return err
-	case !ok:
+	case err != nil:
 		return nil // the kernel will refuse the program
 	}
 	switch stop, stops, runs := judge(as); {
@@ -363,11 +363,11 @@ func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, 
 		if !ok {
 			continue
 		}
-		as, ok, err := actions(nr)
+		as, err := actions(nr)
 		if errors.Is(err, errCompilerBug) {
 			return err // as for execve: the program is not what the policy says
 		}
-		if !ok {
+		if err != nil {
 			continue
 		}
 		stop, stops, runs := judge(as)
@@ -517,8 +517,13 @@ func readString(pid uint32, addr uint64) (string, bool) {
 		return "", false
 	}
 	defer f.Close()
+	return readStringAt(f, addr)
+}
+
+// readStringAt is readString from an open /proc/PID/mem.
+func readStringAt(mem io.ReaderAt, addr uint64) (string, bool) {
 	buf := make([]byte, 256)
-	n, _ := f.ReadAt(buf, int64(addr)) // a short read at the end of a mapping is fine
+	n, _ := mem.ReadAt(buf, int64(addr)) // a short read at the end of a mapping is fine
 	if i := strings.IndexByte(string(buf[:n]), 0); i >= 0 {
 		return string(buf[:i]), true
 	}
@@ -570,16 +575,13 @@ func readStringList(pid uint32, addr uint64, ptrSize int, countOnly bool) (strin
 			items = append(items, "")
 			continue
 		}
-		s, ok := readString(pid, ptr)
+		s, ok := readStringAt(f, ptr) // the same file: one open per list
 		if !ok {
 			return "", false
 		}
 		items = append(items, strconv.Quote(s))
 	}
-	if countOnly {
-		return "", false
-	}
-	if len(items) == 0 {
+	if countOnly || len(items) == 0 {
 		return "", false
 	}
 	return "[" + strings.Join(items, ", ") + ", ...]", true
