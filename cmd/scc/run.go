@@ -125,7 +125,13 @@ func runRun(cmd *cobra.Command, o runOptions, args []string) error {
 		return fail(exitRunFailed, "%v", err)
 	}
 	usesNotify := filterNotifies(prog)
-	paths, _ := explore.Explore(prog) // nil when it cannot follow the program: zero arguments only
+	// Exploring costs as much as compiling on a large filter: only when an
+	// answer checkBeforeExec needs may depend on the arguments. nil paths
+	// (also when the explorer cannot follow the program): zero arguments.
+	var paths []explore.Path
+	if dependsOnArgs(prog, host, checkedCalls(usesNotify)) {
+		paths, _ = explore.Explore(prog)
+	}
 	if err := checkBeforeExec(decide, paths, host, answer, usesNotify, stderr); err != nil {
 		return fail(exitRunFailed, "%v", err)
 	}
@@ -301,6 +307,43 @@ func runsCall(a policy.Action) bool { return a.Base() == policy.Allow || a.Base(
 // symbolic explorer): execve is given pointers, never zeros, and the Go
 // runtime's futex calls are never futex(0, 0, ...). When the explorer cannot
 // follow the program (paths is nil) only all-zero arguments are tried.
+// checkedCalls are the calls checkBeforeExec judges: execve first, then
+// those the helper makes between installing the filter and execve.
+func checkedCalls(usesNotify bool) []string {
+	calls := append([]string{"execve"}, sandbox.HelperCalls...)
+	if usesNotify {
+		calls = append(calls, sandbox.NotifyHelperCalls...)
+	}
+	return calls
+}
+
+// dependsOnArgs reports whether the filter's answer to one of the calls
+// may depend on more than arch and number: the path the all-zero call takes
+// loads another word of seccomp_data. A path that reads only arch and nr is
+// taken by every call with that number, whatever its arguments.
+func dependsOnArgs(prog []bpfasm.Insn, host *syscalls.Arch, calls []string) bool {
+	for _, name := range calls {
+		nr, ok := host.Nr(name)
+		if !ok {
+			continue
+		}
+		_, path, err := bpfasm.Trace(prog, &bpfasm.Data{Arch: host.AuditArch, Nr: int32(nr)})
+		if err != nil {
+			return true
+		}
+		for _, pc := range path {
+			in := prog[pc]
+			if cls := in.Op & 0x07; cls != bpfasm.LD && cls != bpfasm.LDX {
+				continue
+			}
+			if in.Op&0xe0 != bpfasm.ABS || in.K != bpfasm.OffNr && in.K != bpfasm.OffArch {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, answer *notifyAnswer, usesNotify bool, stderr io.Writer) error {
 	if usesNotify && answer == nil {
 		return errors.New("the filter sends calls to notify: say how to answer them with --notify=allow or --notify=deny (without a supervisor they fail with ENOSYS)")
@@ -354,11 +397,7 @@ func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, 
 	case stops:
 		fmt.Fprintf(stderr, "scc run: warning: the filter gives execve %s for some arguments (execve's pointers, which scc cannot know beforehand); if the helper's execve gets it, CMD does not start: allow execve without a condition\n", stop)
 	}
-	calls := sandbox.HelperCalls
-	if usesNotify {
-		calls = append(calls[:len(calls):len(calls)], sandbox.NotifyHelperCalls...)
-	}
-	for _, name := range calls {
+	for _, name := range checkedCalls(usesNotify)[1:] {
 		nr, ok := host.Nr(name)
 		if !ok {
 			continue

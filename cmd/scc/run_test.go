@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
+	"github.com/scc-dev/scc/compiler"
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/resolve"
 	"github.com/scc-dev/scc/sandbox"
@@ -301,4 +302,33 @@ func TestCheckBeforeExecStopsOnCompilerBugInHelperCall(t *testing.T) {
 	}
 	err := checkBeforeExec(decide, nil, host, nil, false, io.Discard)
 	require.ErrorIs(t, err, errCompilerBug)
+}
+
+// scc run explores the filter only when an answer it checks may depend on
+// the arguments: never for nginx.pol (execve and the helper's calls are
+// decided by number), always when execve or futex has a condition.
+func TestDependsOnArgs(t *testing.T) {
+	host := syscalls.Host()
+	if host == nil || host.Name != "x86_64" {
+		t.Skip("the policies name x86_64 syscalls")
+	}
+	for _, tc := range []struct {
+		src  string
+		want bool
+	}{
+		{"", false}, // examples/nginx.pol, below
+		{"default allow\nerrno(EPERM) execve if filename == 0\n", true},
+		{"default allow\nerrno(EPERM) futex if op == 128\n", true},
+		{"default allow\nerrno(EPERM) mkdir if mode == 0\n", false},
+	} {
+		path := "../../examples/nginx.pol"
+		if tc.src != "" {
+			path = writePolicy(t, tc.src)
+		}
+		p, diags := resolve.LoadFile(path, resolve.Options{Arches: []*syscalls.Arch{host}})
+		require.NoError(t, diags.Err())
+		prog, err := compiler.Compile(p, compiler.Options{})
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, dependsOnArgs(prog, host, checkedCalls(true)), "%s", path)
+	}
 }
