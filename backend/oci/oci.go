@@ -34,9 +34,9 @@ type Options struct {
 	// ListenerPath is the Unix socket a runtime sends the notification fd
 	// to (listenerPath); required when the policy uses notify.
 	ListenerPath string
-	// Flags are handed to seccomp(2) by the runtime (crun, and runc from
-	// 1.1.? on; runc 1.1.5 refuses any). They are the loader's business, not
-	// the policy's: scc run takes the same as --log and --spec-allow.
+	// Flags are handed to seccomp(2) by the runtime (crun does; runc 1.1.5,
+	// the version tested here, refuses any). They are the loader's business,
+	// not the policy's: scc run takes the same as --log and --spec-allow.
 	Flags []specs.LinuxSeccompFlag
 }
 
