@@ -57,6 +57,7 @@ var grammarWords = map[string]string{
 	"GConst":      "a constant (a number or a name)",
 	"GTerm":       "a constant (a number or a name)",
 	"GSyscallRef": "a syscall name or @set",
+	"gRefs":       "a syscall name or @set",
 	"GCall":       "a call such as openat(AT_FDCWD, 0, O_RDONLY)",
 	"GSetName":    "a set name such as @net",
 	"<setref>":    "a set name such as @net",

@@ -83,6 +83,34 @@ func (d *scanDef) LexString(filename, src string) (lexer.Lexer, error) {
 	return &scanLexer{def: d, data: src, pos: lexer.Position{Filename: filename, Line: 1, Column: 1}}, nil
 }
 
+// lexTokens lexes all of src into a slice of exactly its size, ending
+// with EOF. Whitespace is dropped here rather than elided by the parser:
+// nothing after the lexer needs it, and the token slice, which the parser
+// copies, is the largest allocation of a parse (a fresh page per 64 tokens
+// in a short-lived process; lexer.ConsumeAll starts at 1024 tokens).
+func (d *scanDef) lexTokens(filename, src string) []lexer.Token {
+	n := 1
+	for s := src; s != ""; {
+		k, kind := scanToken(s)
+		if kind != tokWhitespace {
+			n++
+		}
+		s = s[k:]
+	}
+	toks := make([]lexer.Token, 0, n)
+	l := scanLexer{def: d, data: src, pos: lexer.Position{Filename: filename, Line: 1, Column: 1}}
+	for {
+		t, _ := l.Next()
+		if t.Type == d.types[tokWhitespace] {
+			continue
+		}
+		toks = append(toks, t)
+		if t.EOF() {
+			return toks
+		}
+	}
+}
+
 type scanLexer struct {
 	def  *scanDef
 	data string
@@ -221,13 +249,13 @@ func (p *parser[G]) ParseString(filename, src string, opts ...participle.ParseOp
 type gStmt struct {
 	Pos lexer.Position
 
-	Arch    *gArch    `parser:"@@"`
+	Rule    *gRule    `parser:"@@"`
+	Arch    *gArch    `parser:"| @@"`
 	Default *gDefault `parser:"| @@"`
 	BadArch *gBadArch `parser:"| @@"`
 	Include *gInclude `parser:"| @@"`
 	Set     *gSet     `parser:"| @@"`
 	Test    *gTest    `parser:"| @@"`
-	Rule    *gRule    `parser:"| @@"`
 }
 
 type gArch struct {
@@ -257,8 +285,8 @@ type gString struct {
 
 type gSet struct {
 	Pos     lexer.Position
-	Name    *gSetName      `parser:"'set' @@ '='"`
-	Members []*gSyscallRef `parser:"@@ (',' @@)*"`
+	Name    *gSetName `parser:"'set' @@ '='"`
+	Members *gRefs    `parser:"@@"`
 }
 
 type gSetName struct {
@@ -275,9 +303,9 @@ type gTest struct {
 
 type gRule struct {
 	Pos      lexer.Position
-	Action   *gAction       `parser:"(?! 'arch' | 'default' | 'badarch' | 'include' | 'set' | 'test' | 'if') @@"`
-	Syscalls []*gSyscallRef `parser:"@@ (',' @@)*"`
-	Cond     *gOr           `parser:"('if' @@)?"`
+	Action   *gAction `parser:"(?! 'arch' | 'default' | 'badarch' | 'include' | 'set' | 'test' | 'if') @@"`
+	Syscalls *gRefs   `parser:"@@"`
+	Cond     *gOr     `parser:"('if' @@)?"`
 }
 
 // gAction takes any name and an optional argument; parse.go checks that
@@ -295,6 +323,49 @@ type gSyscallRef struct {
 	Pos  lexer.Position
 	Set  string `parser:"@SetRef"`
 	Name string `parser:"| (?! 'if') @Ident"`
+}
+
+// gRefs is `gSyscallRef (',' gSyscallRef)*`, parsed by hand
+// (participle.Parseable). The list is where policies are long (Docker's
+// default profile names about 400 syscalls in one rule), and participle's
+// generic repetition cost about 4 KB of garbage per name: a branch of the
+// parse state per iteration, per alternative and per lookahead.
+type gRefs struct {
+	Refs []*gSyscallRef
+}
+
+// Parse reads the list as the grammar above would: a trailing ',' not
+// followed by a name is left for the caller, as participle's lookahead
+// backtracks over it.
+func (r *gRefs) Parse(lex *lexer.PeekingLexer) error {
+	ref := func() *gSyscallRef {
+		t := lex.Peek()
+		switch {
+		case t.Type == lexDef.types[tokSetRef]:
+			lex.Next()
+			return &gSyscallRef{Pos: t.Pos, Set: t.Value}
+		case t.Type == lexDef.types[tokIdent] && t.Value != "if":
+			lex.Next()
+			return &gSyscallRef{Pos: t.Pos, Name: t.Value}
+		}
+		return nil
+	}
+	first := ref()
+	if first == nil {
+		return participle.NextMatch
+	}
+	r.Refs = append(r.Refs, first)
+	for lex.Peek().Value == "," && lex.Peek().Type == lexDef.types[tokPunct] {
+		cp := lex.MakeCheckpoint()
+		lex.Next()
+		next := ref()
+		if next == nil {
+			lex.LoadCheckpoint(cp)
+			break
+		}
+		r.Refs = append(r.Refs, next)
+	}
+	return nil
 }
 
 type gIdent struct {

@@ -55,7 +55,7 @@ func Parse(filename string, src []byte) (*File, error) {
 // syntax error, returning the complete statements before it.
 func parseStmts(toks []lexer.Token) ([]*gStmt, *Error) {
 	syms := lexDef.Symbols()
-	pl, err := lexer.Upgrade(&replay{toks: toks}, syms["Comment"], syms["Whitespace"])
+	pl, err := lexer.Upgrade(&replay{toks: toks}, syms["Comment"])
 	if err != nil {
 		return nil, &Error{Pos: toPos(toks[0].Pos), Msg: err.Error()}
 	}
@@ -168,24 +168,12 @@ func wantNext(err error, toks []lexer.Token, start, end string) string {
 	return start
 }
 
-// lexAll tokenises src and reports the first token the grammar has no use
+// lexAll tokenises src, whitespace left out, and reports the first token the grammar has no use
 // for (a stray character, an unterminated string) with its own message.
 // Parse reports it only if no syntax error comes before it: in
 // `include base.pol` the missing quotes are the mistake, not the ".".
 func lexAll(filename string, src []byte) ([]lexer.Token, *Error) {
-	start := &Error{Pos: Pos{File: filename, Line: 1, Col: 1}}
-	lx, err := lexDef.LexString(filename, string(src))
-	if err != nil {
-		// The Bad rule matches any character, so this is not expected; still,
-		// report it rather than panic.
-		start.Msg = err.Error()
-		return nil, start
-	}
-	toks, err := lexer.ConsumeAll(lx)
-	if err != nil {
-		start.Msg = err.Error()
-		return nil, start
-	}
+	toks := lexDef.lexTokens(filename, string(src))
 	syms := lexDef.Symbols()
 	for _, t := range toks {
 		switch t.Type {
@@ -246,7 +234,7 @@ func (c *converter) stmt(s *gStmt) Stmt {
 		if s.Set.Name != nil {
 			st.Name = Ident{Pos: toPos(s.Set.Name.Pos), Name: strings.TrimPrefix(s.Set.Name.Name, "@")}
 		}
-		for _, m := range s.Set.Members {
+		for _, m := range s.Set.Members.Refs {
 			st.Members = append(st.Members, syscallRef(m))
 		}
 		return st
@@ -268,7 +256,7 @@ func (c *converter) stmt(s *gStmt) Stmt {
 		if s.Rule.Action != nil {
 			st.Action = c.ruleAction(s.Rule.Action)
 		}
-		for _, r := range s.Rule.Syscalls {
+		for _, r := range s.Rule.Syscalls.Refs {
 			st.Syscalls = append(st.Syscalls, syscallRef(r))
 		}
 		if s.Rule.Cond != nil {
