@@ -52,6 +52,14 @@ func TestLexerMatchesRegexps(t *testing.T) {
 	}
 }
 
+// regexLexDef is participle's own lexer for lexRules, the reference that
+// lexDef must agree with.
+var regexLexDef = lexer.MustSimple(lexRules)
+
+func TestSymbolsAreParticiples(t *testing.T) {
+	require.Equal(t, regexLexDef.Symbols(), lexDef.Symbols())
+}
+
 func FuzzLexer(f *testing.F) {
 	for _, s := range lexerSeeds {
 		f.Add(s)
