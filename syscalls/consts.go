@@ -6,7 +6,7 @@ import "sort"
 // as it is defined on this ABI. Values that are negative in C (AT_FDCWD) are
 // returned sign-extended to 64 bits.
 func (a *Arch) Const(name string) (uint64, bool) {
-	if v, ok := lookupConst(archConsts[a.GoArch], name); ok {
+	if v, ok := lookupConst(archConsts(a.GoArch), name); ok {
 		return v, true // the ABI's own value wins over the shared one
 	}
 	return lookupConst(commonConsts, name)
@@ -29,12 +29,14 @@ func lookupConst(tab []constEntry, name string) (uint64, bool) {
 // Errno looks up an errno name (EPERM); the values are the same on every
 // supported ABI.
 func Errno(name string) (uint16, bool) {
-	v, ok := errnoByName[name]
-	return v, ok
+	v, ok := lookupConst(errnoByName, name)
+	return uint16(v), ok
 }
 
 // ErrnoName names an errno value: 1 -> EPERM.
 func ErrnoName(v uint16) (string, bool) {
-	n, ok := errnoNames[v]
-	return n, ok
+	if int(v) >= len(errnoNames) || errnoNames[v] == "" {
+		return "", false
+	}
+	return errnoNames[v], true
 }

@@ -22,7 +22,7 @@ type kparam struct {
 // table returns the ABI's syscall table, building it on first use.
 func (a *Arch) table() *table {
 	a.tableOnce.Do(func() {
-		entries, ok := generatedTables[a.Name]
+		entries, ok := generatedTable(a.Name)
 		if !ok {
 			panic("syscalls: no generated table for " + a.Name) // go generate is out of date
 		}
@@ -47,7 +47,7 @@ var allConstNames = sync.OnceValue(func() []string {
 		set[c.name] = true
 	}
 	for _, a := range arches {
-		for _, c := range archConsts[a.GoArch] {
+		for _, c := range archConsts(a.GoArch) {
 			set[c.name] = true
 		}
 	}

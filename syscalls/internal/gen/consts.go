@@ -281,19 +281,31 @@ func emitConsts(t constTablesT, xsysVersion string) []byte {
 	// the linker, while a map literal is built by code at every start-up.
 	b.WriteString("// commonConsts is sorted by name.\nvar commonConsts = []constEntry{\n")
 	writeConstSet(&b, t.common)
-	b.WriteString("}\n\n// archConsts is keyed by GOARCH (x32 uses amd64), each sorted by name.\nvar archConsts = map[string][]constEntry{\n")
+	b.WriteString("}\n")
 	var goarches []string
 	for g := range t.arch {
 		goarches = append(goarches, g)
 	}
 	sort.Strings(goarches)
+	// A switch over variables rather than a map of slices, for the reason
+	// given in emitSysnum.
+	b.WriteString("\n// archConsts returns a GOARCH's own constants (x32 uses amd64), sorted by name.\n")
+	b.WriteString("func archConsts(goarch string) []constEntry {\nswitch goarch {\n")
 	for _, g := range goarches {
-		fmt.Fprintf(&b, "%q: {\n", g)
-		writeConstSet(&b, t.arch[g])
-		b.WriteString("},\n")
+		fmt.Fprintf(&b, "case %q:\nreturn %s\n", g, constsVar(g))
 	}
-	b.WriteString("}\n")
+	b.WriteString("}\nreturn nil\n}\n")
+	for _, g := range goarches {
+		fmt.Fprintf(&b, "\nvar %s = []constEntry{\n", constsVar(g))
+		writeConstSet(&b, t.arch[g])
+		b.WriteString("}\n")
+	}
 	return b.Bytes()
+}
+
+// constsVar names the variable of a GOARCH's constants: amd64 -> constsAmd64.
+func constsVar(goarch string) string {
+	return "consts" + strings.ToUpper(goarch[:1]) + goarch[1:]
 }
 
 func writeConstSet(b *bytes.Buffer, s constSet) {
@@ -407,7 +419,9 @@ func emitErrno(t errnoTableT, xsysVersion string) []byte {
 		"every supported ABI) and the aliases of "+errnoHeader+".",
 		"errnoNames holds the kernel's own name for each value (EAGAIN, not EWOULDBLOCK).",
 	)
-	b.WriteString("var errnoNames = map[uint16]string{\n")
+	// An array and a sorted slice rather than maps, for the reason given in
+	// emitSysnum.
+	b.WriteString("var errnoNames = [...]string{\n")
 	var values []uint64
 	for v := range t.preferred {
 		values = append(values, v)
@@ -416,14 +430,14 @@ func emitErrno(t errnoTableT, xsysVersion string) []byte {
 	for _, v := range values {
 		fmt.Fprintf(&b, "%d: %q,\n", v, t.preferred[v])
 	}
-	b.WriteString("}\n\nvar errnoByName = map[string]uint16{\n")
+	b.WriteString("}\n\n// errnoByName is sorted by name.\nvar errnoByName = []constEntry{\n")
 	names := make([]string, 0, len(t.byName))
 	for n := range t.byName {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(&b, "%q: %d,\n", n, t.byName[n])
+		fmt.Fprintf(&b, "{%q, %d},\n", n, t.byName[n])
 	}
 	b.WriteString("}\n")
 	return b.Bytes()

@@ -142,10 +142,17 @@ func emitSysnum(tables map[string][]syscallEntry, xsysVersion, headers string) [
 		"  The x32 header is older than x/sys, so x32 may lack the newest syscalls.",
 		"  x32 numbers include X32Bit, as seccomp_data.nr carries them.",
 	)
-	b.WriteString("// generatedTables maps Arch.Name to its syscall table, sorted by number.\n")
-	b.WriteString("var generatedTables = map[string][]Syscall{\n")
+	// One variable per table and a switch, not a map of slices: the linker
+	// lays out a slice of constants, while the values of a map literal are
+	// allocated and copied by code at every start-up of every scc process.
+	b.WriteString("// generatedTable returns Arch.Name's syscall table, sorted by number.\n")
+	b.WriteString("func generatedTable(name string) ([]Syscall, bool) {\nswitch name {\n")
 	for _, a := range abis {
-		fmt.Fprintf(&b, "%q: {\n", a.name)
+		fmt.Fprintf(&b, "case %q:\nreturn %s, true\n", a.name, sysnumVar(a.name))
+	}
+	b.WriteString("}\nreturn nil, false\n}\n")
+	for _, a := range abis {
+		fmt.Fprintf(&b, "\nvar %s = []Syscall{\n", sysnumVar(a.name))
 		for _, e := range tables[a.name] {
 			if e.nr&x32Bit != 0 {
 				fmt.Fprintf(&b, "{%q, %#x},\n", e.name, e.nr)
@@ -153,8 +160,12 @@ func emitSysnum(tables map[string][]syscallEntry, xsysVersion, headers string) [
 				fmt.Fprintf(&b, "{%q, %d},\n", e.name, e.nr)
 			}
 		}
-		b.WriteString("},\n")
+		b.WriteString("}\n")
 	}
-	b.WriteString("}\n")
 	return b.Bytes()
+}
+
+// sysnumVar names the variable of an ABI's table: x86_64 -> sysnumX86_64.
+func sysnumVar(abi string) string {
+	return "sysnum" + strings.ToUpper(abi[:1]) + abi[1:]
 }
