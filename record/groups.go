@@ -1,6 +1,9 @@
 package record
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // groups sorts syscalls into headings for the generated policy, after
 // systemd's syscall groups (systemd.exec(5), SystemCallFilter=) where they
@@ -27,7 +30,9 @@ var groups = []struct {
 
 const otherGroup = "other"
 
-var groupOf = func() map[string]string {
+// groupOf maps a syscall to its group, built on first use: every scc
+// process links this package, few record.
+var groupOf = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	for _, g := range groups {
 		for _, s := range strings.Fields(g.syscalls) {
@@ -35,11 +40,11 @@ var groupOf = func() map[string]string {
 		}
 	}
 	return m
-}()
+})
 
 // groupName is the heading a syscall is listed under.
 func groupName(syscall string) string {
-	if g, ok := groupOf[syscall]; ok {
+	if g, ok := groupOf()[syscall]; ok {
 		return g
 	}
 	return otherGroup

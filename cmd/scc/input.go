@@ -57,9 +57,12 @@ func loadPolicy(path string, data []byte, arches []*syscalls.Arch, stderr io.Wri
 		name = "<stdin>"
 	}
 	p, diags := resolve.Load(name, data, resolve.Options{Arches: arches})
+	// One write for all warnings: a multi-ABI profile can have a hundred.
+	var warnings strings.Builder
 	for _, d := range diags.Warnings() {
-		fmt.Fprintln(stderr, d)
+		fmt.Fprintln(&warnings, d)
 	}
+	io.WriteString(stderr, warnings.String())
 	if err := diags.Err(); err != nil {
 		return nil, diags.Errors()
 	}
