@@ -190,28 +190,64 @@ func cpuTime(t testing.TB) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// tools builds scc and lsexport once for the process comparison.
-func tools(t testing.TB) (scc, lsexport, pol string) {
+// tools builds the whole-process contenders once: scc as the README
+// builds it, lsexport (Go, libseccomp-golang) and its C twin lsexport-c
+// (LsexportC), and writes the policy scc compiles.
+func tools(t testing.TB) (scc, lsexport, lsexportC, pol string) {
 	dir := t.TempDir()
-	scc, lsexport, pol = filepath.Join(dir, "scc"), filepath.Join(dir, "lsexport"), filepath.Join(dir, "docker.pol")
-	for _, b := range [][]string{{"-o", scc, "../cmd/scc"}, {"-tags", "libseccomp", "-o", lsexport, "./lsexport"}} {
-		out, err := exec.Command("go", append([]string{"build"}, b...)...).CombinedOutput()
-		if err != nil {
-			t.Skipf("skipped: cannot build %s: %v\n%s", b[len(b)-1], err, out)
+	scc, lsexport, lsexportC = filepath.Join(dir, "scc"), filepath.Join(dir, "lsexport"), filepath.Join(dir, "lsexport-c")
+	pol = filepath.Join(dir, "docker.pol")
+	src, err := LsexportC()
+	require.NoError(t, err)
+	csrc := filepath.Join(dir, "lsexport.c")
+	require.NoError(t, os.WriteFile(csrc, src, 0o644))
+	flags, err := exec.Command("pkg-config", "--cflags", "--libs", "libseccomp").Output()
+	if err != nil {
+		t.Skipf("skipped: pkg-config libseccomp: %v (apt-get install libseccomp-dev pkg-config)", err)
+	}
+	for _, c := range []struct {
+		env  []string
+		argv []string
+	}{
+		{[]string{"CGO_ENABLED=0"}, []string{"go", "build", "-o", scc, "../cmd/scc"}},
+		{nil, []string{"go", "build", "-tags", "libseccomp", "-o", lsexport, "./lsexport"}},
+		{nil, append([]string{"cc", "-O2", "-o", lsexportC, csrc}, strings.Fields(string(flags))...)},
+	} {
+		cmd := exec.Command(c.argv[0], c.argv[1:]...)
+		cmd.Env = append(os.Environ(), c.env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Skipf("skipped: cannot build %s: %v\n%s", c.argv[len(c.argv)-1], err, out)
 		}
 	}
 	require.NoError(t, os.WriteFile(pol, cases(t)[3].src, 0o644))
-	return scc, lsexport, pol
+	return scc, lsexport, lsexportC, pol
 }
 
 // processes are the whole-process contenders: `scc compile docker.pol -o
-// docker.bpf` against a small libseccomp-golang program doing the same
-// export from moby's profile.
+// docker.bpf` against two programs doing libseccomp's export of moby's
+// profile, in Go (what runc and containerd do) and in C.
 func processes(t testing.TB) (names []string, argvs [][]string) {
-	scc, lsexport, pol := tools(t)
+	scc, lsexport, lsexportC, pol := tools(t)
 	out := filepath.Join(t.TempDir(), "out.bpf")
-	return []string{"scc compile docker.pol -o docker.bpf", "lsexport docker.bpf (bench/lsexport)"},
-		[][]string{{scc, "compile", pol, "-o", out}, {lsexport, out}}
+	return []string{"scc compile docker.pol -o docker.bpf", "lsexport docker.bpf (bench/lsexport, Go)", "lsexport-c docker.bpf (bench.LsexportC, C)"},
+		[][]string{{scc, "compile", pol, "-o", out}, {lsexport, out}, {lsexportC, out}}
+}
+
+// TestPeersAgree checks that the two libseccomp programs do the same work:
+// their filters are the same bytes.
+func TestPeersAgree(t *testing.T) {
+	_, lsexport, lsexportC, _ := tools(t)
+	dir := t.TempDir()
+	var got [2][]byte
+	for i, bin := range []string{lsexport, lsexportC} {
+		out := filepath.Join(dir, fmt.Sprint(i))
+		b, err := exec.Command(bin, out).CombinedOutput()
+		require.NoError(t, err, "%s: %s", bin, b)
+		got[i], err = os.ReadFile(out)
+		require.NoError(t, err)
+	}
+	require.NotEmpty(t, got[0])
+	require.Equal(t, got[0], got[1], "lsexport and lsexport-c export different filters")
 }
 
 // runProcess runs argv once and returns its wall and CPU (user + system)
@@ -252,12 +288,12 @@ func processTimes(t testing.TB, rounds int, argvs [][]string) (wall, cpu []time.
 }
 
 // BenchmarkProcess times the whole processes, interleaved: each iteration
-// runs both commands once. The metrics are the medians over the
+// runs every command once. The metrics are the medians over the
 // iterations (ms of wall and CPU time per run of each) and scc's share of
-// libseccomp's time; ns/op is the pair.
+// each peer's wall time; ns/op is the round.
 func BenchmarkProcess(b *testing.B) {
-	_, argvs := processes(b)
-	var walls, cpus [2][]time.Duration
+	names, argvs := processes(b)
+	walls, cpus := make([][]time.Duration, len(argvs)), make([][]time.Duration, len(argvs))
 	for b.Loop() {
 		for i, argv := range argvs {
 			w, c := runProcess(b, argv)
@@ -268,12 +304,18 @@ func BenchmarkProcess(b *testing.B) {
 		sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
 		return float64(d[len(d)/2]) / 1e6
 	}
-	sw, lw, sc, lc := median(walls[0]), median(walls[1]), median(cpus[0]), median(cpus[1])
-	b.ReportMetric(sw, "scc-wall-ms")
-	b.ReportMetric(lw, "libseccomp-wall-ms")
-	b.ReportMetric(sc, "scc-cpu-ms")
-	b.ReportMetric(lc, "libseccomp-cpu-ms")
-	b.ReportMetric(sw/lw, "scc/libseccomp-wall")
+	short := []string{"scc", "lsexport", "lsexport-c"}
+	if len(names) != len(short) {
+		b.Fatalf("%d contenders, %d short names", len(names), len(short))
+	}
+	for i := range argvs {
+		w, c := median(walls[i]), median(cpus[i])
+		b.ReportMetric(w, short[i]+"-wall-ms")
+		b.ReportMetric(c, short[i]+"-cpu-ms")
+		if i > 0 {
+			b.ReportMetric(median(walls[0])/w, "scc/"+short[i]+"-wall")
+		}
+	}
 }
 
 // The runtime comparison: a child process installs one filter on its

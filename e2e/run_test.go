@@ -35,7 +35,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	sccBin = filepath.Join(dir, "scc")
+	// Built as the README builds it.
 	build := exec.Command(goTool(), "build", "-o", sccBin, "github.com/scc-dev/scc/cmd/scc")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building scc:", err)
