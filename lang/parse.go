@@ -234,9 +234,7 @@ func (c *converter) stmt(s *gStmt) Stmt {
 		if s.Set.Name != nil {
 			st.Name = Ident{Pos: toPos(s.Set.Name.Pos), Name: strings.TrimPrefix(s.Set.Name.Name, "@")}
 		}
-		for _, m := range s.Set.Members.Refs {
-			st.Members = append(st.Members, syscallRef(m))
-		}
+		st.Members = syscallRefs(s.Set.Members)
 		return st
 	case s.Test != nil:
 		st := &TestStmt{Pos: toPos(s.Test.Pos)}
@@ -256,9 +254,7 @@ func (c *converter) stmt(s *gStmt) Stmt {
 		if s.Rule.Action != nil {
 			st.Action = c.ruleAction(s.Rule.Action)
 		}
-		for _, r := range s.Rule.Syscalls.Refs {
-			st.Syscalls = append(st.Syscalls, syscallRef(r))
-		}
+		st.Syscalls = syscallRefs(s.Rule.Syscalls)
 		if s.Rule.Cond != nil {
 			st.Cond = c.or(s.Rule.Cond)
 		}
@@ -272,6 +268,17 @@ func (c *converter) ident(g *gIdent) Ident {
 		return Ident{}
 	}
 	return Ident{Pos: toPos(g.Pos), Name: g.Name}
+}
+
+func syscallRefs(g *gRefs) []SyscallRef {
+	if g == nil {
+		return nil
+	}
+	out := make([]SyscallRef, len(g.Refs))
+	for i, r := range g.Refs {
+		out[i] = syscallRef(r)
+	}
+	return out
 }
 
 func syscallRef(g *gSyscallRef) SyscallRef {
