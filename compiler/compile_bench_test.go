@@ -57,3 +57,13 @@ func BenchmarkCompile300(b *testing.B) { benchCompile(b, benchPolicy(b, 300, "x8
 
 // BenchmarkCompile3Arch compiles the same allowlist for x86_64, i386 and x32.
 func BenchmarkCompile3Arch(b *testing.B) { benchCompile(b, benchPolicy(b, 300, "x86_64, i386, x32")) }
+
+// BenchmarkCompileDocker compiles Docker's default profile for x86_64, i386
+// and x32 (resolve/testdata/docker3.pol), issue 5's benchmark input.
+func BenchmarkCompileDocker(b *testing.B) {
+	p, diags := resolve.LoadFile("../resolve/testdata/docker3.pol", resolve.Options{})
+	if err := diags.Err(); err != nil {
+		b.Fatal(err)
+	}
+	benchCompile(b, p)
+}

@@ -24,8 +24,8 @@ func (opt *optimizer) knownValues(ops []op) bool {
 	reached := grow(&opt.reached, len(ops)+1)
 	clear(reached)
 	reached[0] = true
-	opt.arena = opt.arena[:0]
 	arena := &opt.arena
+	arena.reset()
 	flow := func(to int, s facts) {
 		if !reached[to] {
 			in[to], reached[to] = s, true
@@ -166,47 +166,97 @@ func (s facts) rangeOf(w word) interval {
 	return interval{0, w.mask} // a masked word cannot exceed its mask
 }
 
-func (s facts) with(w word, r interval, arena *[]known) facts {
+func (s facts) with(w word, r interval, arena *factArena) facts {
 	for _, k := range s.ws {
 		if k.w == w && k.r == r {
 			return s // nothing new: keep sharing the slice
 		}
 	}
-	start := len(*arena)
-	*arena = append(*arena, s.ws...)
-	ws := (*arena)[start:]
+	ws := arena.alloc(len(s.ws) + 1)
+	copy(ws, s.ws)
+	n := len(s.ws)
 	found := false
-	for i := range ws {
+	for i := range ws[:n] {
 		if ws[i].w == w {
 			ws[i].r = r
 			found = true
 			break
 		}
 	}
-	if !found {
-		*arena = append(*arena, known{w, r})
+	if found {
+		arena.trim(ws, n)
+	} else {
+		ws[n] = known{w, r}
+		n++
 	}
-	s.ws = (*arena)[start:len(*arena):len(*arena)]
+	s.ws = ws[:n:n]
 	return s
 }
 
 // meet is what holds on both paths.
-func meet(a, b facts, arena *[]known) facts {
+func meet(a, b facts, arena *factArena) facts {
 	out := facts{a: a.a, aKnown: a.aKnown && b.aKnown && a.a == b.a}
 	if sameKnown(a.ws, b.ws) {
 		out.ws = a.ws // the common case of paths that learnt the same
 		return out
 	}
-	start := len(*arena)
+	ws := arena.alloc(min(len(a.ws), len(b.ws)))
+	n := 0
 	for _, k := range a.ws {
 		for _, l := range b.ws {
 			if k.w == l.w {
-				*arena = append(*arena, known{k.w, interval{min(k.r.lo, l.r.lo), max(k.r.hi, l.r.hi)}})
+				ws[n] = known{k.w, interval{min(k.r.lo, l.r.lo), max(k.r.hi, l.r.hi)}}
+				n++
 			}
 		}
 	}
-	out.ws = (*arena)[start:len(*arena):len(*arena)]
+	arena.trim(ws, n)
+	out.ws = ws[:n:n]
 	return out
+}
+
+// factArena hands out the facts' slices from chunks that are never moved
+// or grown, so that the facts handed out before stay valid without the
+// copying of a growing slice: one growing slice allocated 75 KB on Docker's
+// profile, for 27 KB of facts.
+type factArena struct {
+	chunks [][]known // kept for the next pass
+	i      int       // the chunk being filled
+}
+
+// arenaChunk is the length of a chunk: 4 KB.
+const arenaChunk = 256
+
+func (a *factArena) reset() {
+	a.i = 0
+	if len(a.chunks) > 0 {
+		a.chunks[0] = a.chunks[0][:0]
+	}
+}
+
+// alloc returns n facts' room.
+func (a *factArena) alloc(n int) []known {
+	if len(a.chunks) == 0 || cap(a.chunks[a.i])-len(a.chunks[a.i]) < n {
+		if len(a.chunks) > 0 {
+			a.i++
+		}
+		for a.i < len(a.chunks) && cap(a.chunks[a.i]) < n {
+			a.i++ // a chunk too short for this one; cannot happen with real facts
+		}
+		if a.i == len(a.chunks) {
+			a.chunks = append(a.chunks, make([]known, 0, max(arenaChunk, n)))
+		}
+		a.chunks[a.i] = a.chunks[a.i][:0]
+	}
+	c := a.chunks[a.i]
+	a.chunks[a.i] = c[:len(c)+n]
+	return c[len(c) : len(c)+n]
+}
+
+// trim gives back the room past the first n of ws, the last alloc.
+func (a *factArena) trim(ws []known, n int) {
+	c := a.chunks[a.i]
+	a.chunks[a.i] = c[:len(c)-(len(ws)-n)]
 }
 
 func sameKnown(a, b []known) bool {

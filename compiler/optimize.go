@@ -52,7 +52,7 @@ type optimizer struct {
 	reached []bool     // dropUnreachable, knownValues
 	live    []bool     // liveness
 	in      []facts    // knownValues
-	arena   []known    // knownValues: every facts.ws lives here
+	arena   factArena  // knownValues: every facts.ws lives here
 }
 
 // maxRounds guards the fixed-point loop; real programs settle in a few.

@@ -1,14 +1,17 @@
 package resolve
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scc-dev/scc/lang"
 	"github.com/scc-dev/scc/policy"
 	"github.com/scc-dev/scc/syscalls"
 )
@@ -194,4 +197,25 @@ func TestTestsResolvePerArch(t *testing.T) {
 	require.Len(t, p.Tests, 3)
 	assert.Equal(t, uint64(0xffffffffffffff9c), p.Tests[0].Args[0], "64-bit ABIs keep the sign extension")
 	assert.Equal(t, uint64(0xffffff9c), p.Tests[1].Args[0], "32-bit ABIs see 32-bit registers")
+}
+
+// TestDedupe: repeats of a diagnostic are dropped, at any distance within
+// the run of its position, and textLen agrees with Error().
+func TestDedupe(t *testing.T) {
+	pos := func(line int) lang.Pos { return lang.Pos{File: "t.pol", Line: line, Col: 1} }
+	a := &lang.Error{Pos: pos(1), Severity: lang.SeverityWarning, Msg: "a"}
+	b := &lang.Error{Pos: pos(1), Msg: "b", Hint: "h"}
+	b2 := &lang.Error{Pos: pos(1), Msg: "b (h)"} // reads the same as b
+	c := &lang.Error{Pos: pos(2), Severity: lang.SeverityWarning, Msg: "a"}
+	l := lang.ErrorList{a, b, a, b2, c, c}
+	assert.Equal(t, lang.ErrorList{a, b, c}, dedupe(l))
+	for _, e := range []*lang.Error{a, b, b2, c} {
+		assert.Equal(t, len(e.Error()), len(e.Pos.String())+len(": ")+textLen(e), e.Error())
+	}
+	// A long run switches to a map and still keeps the first of each.
+	var long lang.ErrorList
+	for i := range 100 {
+		long = append(long, &lang.Error{Pos: pos(3), Msg: fmt.Sprint(i % 50)})
+	}
+	assert.Equal(t, long[:50], dedupe(slices.Clone(long)))
 }
