@@ -486,7 +486,7 @@ func (r *resolver) checkNames(names []nameRef, targets []*syscalls.Arch) {
 		}
 		// A name some target has is known: asking every other ABI would
 		// load all their tables.
-		if missing == len(targets) && !knownAnywhere(n.name) {
+		if missing == len(targets) && !syscalls.Known(n.name) {
 			r.diags.Add(n.pos, lang.SeverityError, suggest.Hint(n.name, syscalls.AllSyscallNames()), "unknown syscall %q", n.name)
 			continue
 		}
@@ -503,14 +503,6 @@ func (r *resolver) checkNames(names []nameRef, targets []*syscalls.Arch) {
 	}
 }
 
-func knownAnywhere(name string) bool {
-	for _, a := range syscalls.Arches() {
-		if _, ok := a.Nr(name); ok {
-			return true
-		}
-	}
-	return false
-}
 
 // action resolves an action and its argument.
 func (r *resolver) action(a lang.Action) policy.Action {

@@ -188,3 +188,16 @@ func TestErrno(t *testing.T) {
 		assert.Equal(t, uint16(v), got, name)
 	}
 }
+
+func TestKnown(t *testing.T) {
+	for _, name := range []string{"read", "arm_fadvise64_64", "riscv_flush_icache", "socketcall", "uretprobe"} {
+		assert.True(t, Known(name), name)
+	}
+	for _, name := range []string{"", "nosuch", "READ", "sys_read"} {
+		assert.False(t, Known(name), name)
+	}
+	// Known scans the generated tables; it must agree with the built ones.
+	for _, name := range AllSyscallNames() {
+		assert.True(t, Known(name), name)
+	}
+}

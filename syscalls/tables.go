@@ -95,6 +95,24 @@ func (a *Arch) MaxNr() uint32 {
 	return byNr[len(byNr)-1].Nr
 }
 
+// Known reports whether name is a syscall on any ABI scc has a table for.
+// It scans the generated tables instead of building their maps: resolve
+// asks it about names that none of a policy's targets has (Docker's
+// profile lists arm_fadvise64_64 and the like), and building the other
+// ABIs' tables for that would allocate more than the answer is worth in a
+// process that compiles once.
+func Known(name string) bool {
+	for _, a := range arches {
+		entries, _ := generatedTable(a.Name)
+		for _, s := range entries {
+			if s.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // AllSyscallNames is the sorted union of every ABI's syscall names, for
 // "did you mean" hints. Callers must not modify it.
 func AllSyscallNames() []string { return allSyscallNames() }
