@@ -503,7 +503,6 @@ func (r *resolver) checkNames(names []nameRef, targets []*syscalls.Arch) {
 	}
 }
 
-
 // action resolves an action and its argument.
 func (r *resolver) action(a lang.Action) policy.Action {
 	switch a.Kind {
