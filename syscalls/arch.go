@@ -8,7 +8,6 @@ package syscalls
 import (
 	"runtime"
 	"sort"
-	"sync"
 )
 
 // Audit arch values (linux/audit.h): EM_* machine | __AUDIT_ARCH_64BIT |
@@ -32,9 +31,6 @@ type Arch struct {
 	X32       bool // numbers carry X32Bit; shares AuditArch with x86_64
 	WordBits  int  // 64, or 32 where every argument is 32 bits wide
 	GoArch    string
-
-	tableOnce sync.Once
-	tab       *table // syscall numbers, generated; see table()
 }
 
 var arches = []*Arch{
@@ -127,24 +123,18 @@ type Syscall struct {
 	Nr   uint32 // as seccomp_data.nr carries it (x32 numbers include X32Bit)
 }
 
-// table is a generated syscall table, sorted by number.
+// table is a generated syscall table.
 type table struct {
-	byNr   []Syscall
-	nrs    []uint32 // byNr's numbers, for Nrs
-	byName map[string]uint32
+	byNr   []Syscall // sorted by number
+	nrs    []uint32  // byNr's numbers, for Nrs
+	byName []uint16  // indexes of byNr, sorted by name
 }
 
-func newTable(entries []Syscall) *table {
-	t := &table{byNr: entries, byName: make(map[string]uint32, len(entries))}
-	less := func(i, j int) bool { return t.byNr[i].Nr < t.byNr[j].Nr }
-	if !sort.SliceIsSorted(t.byNr, less) { // generated sorted: no copy needed
-		t.byNr = append([]Syscall(nil), entries...)
-		sort.Slice(t.byNr, less)
+// nr looks a name up in the by-name index.
+func (t *table) nr(name string) (uint32, bool) {
+	i := sort.Search(len(t.byName), func(i int) bool { return t.byNr[t.byName[i]].Name >= name })
+	if i < len(t.byName) && t.byNr[t.byName[i]].Name == name {
+		return t.byNr[t.byName[i]].Nr, true
 	}
-	t.nrs = make([]uint32, len(t.byNr))
-	for i, s := range t.byNr {
-		t.byName[s.Name] = s.Nr
-		t.nrs[i] = s.Nr
-	}
-	return t
+	return 0, false
 }

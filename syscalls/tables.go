@@ -13,22 +13,18 @@ type kparam struct {
 	wide      bool // 64 bits on every ABI (loff_t, u64)
 }
 
-// The generated tables are wired into the ABIs on first use, one ABI at a
-// time: a program that compiles for x86_64 never pays for the arm table,
-// and nothing is done at start-up (scc's start-up time is part of its
-// compile time). Constants are not copied per ABI at all: Const looks in
-// the ABI's own constants, then in the shared ones.
+// The generated tables are laid out by the linker, lookups included
+// (zsysnum.go), so using an ABI builds nothing: scc's start-up time is part
+// of its compile time. Constants are not copied per ABI either: Const looks
+// in the ABI's own constants, then in the shared ones.
 
-// table returns the ABI's syscall table, building it on first use.
+// table returns the ABI's generated syscall table.
 func (a *Arch) table() *table {
-	a.tableOnce.Do(func() {
-		entries, ok := generatedTable(a.Name)
-		if !ok {
-			panic("syscalls: no generated table for " + a.Name) // go generate is out of date
-		}
-		a.tab = newTable(entries)
-	})
-	return a.tab
+	t, ok := generatedTable(a.Name)
+	if !ok {
+		panic("syscalls: no generated table for " + a.Name) // go generate is out of date
+	}
+	return t
 }
 
 var allSyscallNames = sync.OnceValue(func() []string {
@@ -66,8 +62,7 @@ func sortedKeys(m map[string]bool) []string {
 // Nr returns a syscall's number as seccomp_data.nr carries it on this ABI
 // (x32 numbers include X32Bit).
 func (a *Arch) Nr(name string) (uint32, bool) {
-	nr, ok := a.table().byName[name]
-	return nr, ok
+	return a.table().nr(name)
 }
 
 // SyscallName names a syscall number of this ABI.
@@ -96,18 +91,10 @@ func (a *Arch) MaxNr() uint32 {
 }
 
 // Known reports whether name is a syscall on any ABI scc has a table for.
-// It scans the generated tables instead of building their maps: resolve
-// asks it about names that none of a policy's targets has (Docker's
-// profile lists arm_fadvise64_64 and the like), and building the other
-// ABIs' tables for that would allocate more than the answer is worth in a
-// process that compiles once.
 func Known(name string) bool {
 	for _, a := range arches {
-		entries, _ := generatedTable(a.Name)
-		for _, s := range entries {
-			if s.Name == name {
-				return true
-			}
+		if _, ok := a.Nr(name); ok {
+			return true
 		}
 	}
 	return false

@@ -143,24 +143,48 @@ func emitSysnum(tables map[string][]syscallEntry, xsysVersion, headers string) [
 		"  x32 numbers include X32Bit, as seccomp_data.nr carries them.",
 	)
 	// One variable per table and a switch, not a map of slices: the linker
-	// lays out a slice of constants, while the values of a map literal are
-	// allocated and copied by code at every start-up of every scc process.
-	b.WriteString("// generatedTable returns Arch.Name's syscall table, sorted by number.\n")
-	b.WriteString("func generatedTable(name string) ([]Syscall, bool) {\nswitch name {\n")
+	// lays out a struct of constant slices, while the values of a map
+	// literal are allocated and copied by code at every start-up of every
+	// scc process. The number list and the by-name index are generated too,
+	// so that using a table builds nothing.
+	b.WriteString("// generatedTable returns Arch.Name's syscall table.\n")
+	b.WriteString("func generatedTable(name string) (*table, bool) {\nswitch name {\n")
 	for _, a := range abis {
-		fmt.Fprintf(&b, "case %q:\nreturn %s, true\n", a.name, sysnumVar(a.name))
+		fmt.Fprintf(&b, "case %q:\nreturn &%s, true\n", a.name, sysnumVar(a.name))
 	}
 	b.WriteString("}\nreturn nil, false\n}\n")
 	for _, a := range abis {
-		fmt.Fprintf(&b, "\nvar %s = []Syscall{\n", sysnumVar(a.name))
-		for _, e := range tables[a.name] {
-			if e.nr&x32Bit != 0 {
-				fmt.Fprintf(&b, "{%q, %#x},\n", e.name, e.nr)
-			} else {
-				fmt.Fprintf(&b, "{%q, %d},\n", e.name, e.nr)
+		entries := tables[a.name]
+		number := func(nr uint64) string {
+			if nr&x32Bit != 0 {
+				return fmt.Sprintf("%#x", nr)
 			}
+			return fmt.Sprint(nr)
 		}
-		b.WriteString("}\n")
+		fmt.Fprintf(&b, "\nvar %s = table{\nbyNr: []Syscall{\n", sysnumVar(a.name))
+		for _, e := range entries {
+			fmt.Fprintf(&b, "{%q, %s},\n", e.name, number(e.nr))
+		}
+		b.WriteString("},\nnrs: []uint32{")
+		for i, e := range entries {
+			if i%8 == 0 {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, "%s, ", number(e.nr))
+		}
+		b.WriteString("\n},\nbyName: []uint16{")
+		byName := make([]int, len(entries))
+		for i := range byName {
+			byName[i] = i
+		}
+		sort.Slice(byName, func(i, j int) bool { return entries[byName[i]].name < entries[byName[j]].name })
+		for i, k := range byName {
+			if i%16 == 0 {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, "%d, ", k)
+		}
+		b.WriteString("\n},\n}\n")
 	}
 	return b.Bytes()
 }
