@@ -23,9 +23,6 @@ var (
 // and in File.Trailing.
 func Parse(filename string, src []byte) (*File, error) {
 	toks, lexErr := lexAll(filename, src)
-	if toks == nil {
-		return nil, ErrorList{lexErr}
-	}
 	stmts, perr := parseStmts(toks)
 	c := converter{toks: toks}
 	if lexErr != nil {
@@ -168,8 +165,9 @@ func wantNext(err error, toks []lexer.Token, start, end string) string {
 	return start
 }
 
-// lexAll tokenises src, whitespace left out, and reports the first token the grammar has no use
-// for (a stray character, an unterminated string) with its own message.
+// lexAll tokenises src, whitespace left out, and reports the first token
+// the grammar has no use for (a stray character, an unterminated string)
+// with its own message.
 // Parse reports it only if no syntax error comes before it: in
 // `include base.pol` the missing quotes are the mistake, not the ".".
 func lexAll(filename string, src []byte) ([]lexer.Token, *Error) {
