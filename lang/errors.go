@@ -88,7 +88,7 @@ func expected(ut *participle.UnexpectedTokenError, toks []lexer.Token, fallback 
 			return grammarWords["GString"]
 		case prev.Value == "arch":
 			return "an architecture name such as x86_64"
-		case want == "<ident>" && (prev.Value == "=" || isAction(prev.Value)):
+		case (want == "<ident>" || want == "gRefs") && (prev.Value == "=" || isAction(prev.Value)):
 			return grammarWords["GSyscallRef"]
 		case strings.ContainsAny(prev.Value, "=<>&|") && prev.Value != "=>":
 			return grammarWords["GConst"]

@@ -32,6 +32,8 @@ func TestParseErrors(t *testing.T) {
 		{"default", "1:8", "expected an action (allow, kill, errno(E), …), found end of input", ""},
 		{"arch", "1:5", "expected an architecture name such as x86_64, found end of input", ""},
 		{"allow", "1:6", "expected a syscall name or @set, found end of input", ""},
+		{"errno(EPERM)", "1:13", "expected a syscall name or @set, found end of input", ""},
+		{"set @io =", "1:10", "expected a syscall name or @set, found end of input", ""},
 		{"allow if fd == 1", "1:7", `expected a syscall name or @set, found "if"`, ""},
 		{"allow read, if fd == 1", "1:13", `expected a syscall name or @set, found "if"`, "a rule names its syscalls before the condition: allow read if fd == 0"},
 		{"allow read if", "1:14", "expected a condition such as fd == 1, found end of input", ""},
