@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -29,6 +30,23 @@ test openat(AT_FDCWD, 0, O_RDONLY) => allow
 	b.SetBytes(int64(len(src)))
 	for b.Loop() {
 		if _, err := Parse("bench.pol", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseDocker parses Docker's default profile for three ABIs
+// (resolve/testdata/docker3.pol): issue 5's whole-process input, where a
+// rule names some 400 syscalls.
+func BenchmarkParseDocker(b *testing.B) {
+	src, err := os.ReadFile("../resolve/testdata/docker3.pol")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("docker3.pol", src); err != nil {
 			b.Fatal(err)
 		}
 	}
