@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/scc-dev/scc/backend/docker"
-	"github.com/scc-dev/scc/backend/k8s"
 	"github.com/scc-dev/scc/backend/oci"
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/policy"
@@ -47,7 +52,7 @@ func init() {
 	}
 	formats["k8s"] = format{
 		exts: []string{".yaml", ".yml"},
-		doc:  "Kubernetes: ConfigMap + DaemonSet installing the profile on nodes, an example Pod, a security-profiles-operator SeccompProfile",
+		doc:  "Kubernetes: ConfigMap + DaemonSet installing the profile on nodes, an example Pod, a security-profiles-operator SeccompProfile (written by scc-k8s)",
 		encode: func(p *policy.Policy, _ []bpfasm.Insn, o encodeOptions) ([]byte, error) {
 			if err := noEnosys(o); err != nil {
 				return nil, err
@@ -56,9 +61,46 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return k8s.ManifestsFor(s, k8s.Options{Name: o.Name, ListenerPath: o.ListenerPath, Flags: o.Flags})
+			return k8sManifests(s, o.Name)
 		},
 	}
+}
+
+// k8sManifests has scc-k8s write the Kubernetes manifests of s. scc-k8s
+// holds the Kubernetes types so that scc does not start them up in every
+// process (see cmd/scc-k8s). It is looked for next to scc, then on PATH.
+func k8sManifests(s *specs.LinuxSeccomp, name string) ([]byte, error) {
+	bin, err := findCompanion("scc-k8s")
+	if err != nil {
+		return nil, fmt.Errorf("the k8s format is written by scc-k8s, which is neither next to scc nor on PATH: build both with CGO_ENABLED=0 go build -o . ./cmd/... (or go install github.com/scc-dev/scc/cmd/scc-k8s)")
+	}
+	profile, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	var out, stderr bytes.Buffer
+	cmd := exec.Command(bin, "--name", name, "-")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(profile), &out, &stderr
+	if err := cmd.Run(); err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, errors.New(msg) // scc-k8s names itself
+		}
+		return nil, fmt.Errorf("%s: %v", bin, err)
+	}
+	return out.Bytes(), nil
+}
+
+// findCompanion finds a companion command of scc: in scc's own directory
+// first, so that a build of both works without installing them, then on
+// PATH.
+func findCompanion(name string) (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return exec.LookPath(name)
 }
 
 // noEnosys refuses --enosys-newer for profiles: the runtime, not scc,

@@ -13,8 +13,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scc-dev/scc/backend/k8s"
 	"github.com/scc-dev/scc/bpfasm"
 	"github.com/scc-dev/scc/policy"
+	"github.com/scc-dev/scc/resolve"
 	"github.com/scc-dev/scc/syscalls"
 )
 
@@ -235,4 +237,37 @@ func TestCompileFilterFlagErrors(t *testing.T) {
 	assert.Contains(t, string(data), "# No SeccompProfile resource: the SeccompProfile resource cannot carry the flag SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
 	assert.NotContains(t, string(data), "kind: SeccompProfile")
 	assert.Contains(t, string(data), `"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"`)
+}
+
+// The k8s format goes through scc-k8s: what scc writes is what the
+// backend writes for the same policy in-process, for every example.
+func TestCompileK8sIsTheBackends(t *testing.T) {
+	files, err := filepath.Glob("../../examples/*.pol")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			code, out, errOut := scc(t, "", "compile", f, "-f", "k8s", "-o", "-", "--name", "app")
+			require.Equal(t, 0, code, errOut)
+			p, diags := resolve.LoadFile(f, resolve.Options{})
+			require.NoError(t, diags.Err())
+			want, err := k8s.Manifests(p, k8s.Options{Name: "app"})
+			require.NoError(t, err)
+			require.Equal(t, string(want), out)
+		})
+	}
+}
+
+// Without scc-k8s the k8s format fails, says how to get it, and leaves
+// the output alone.
+func TestCompileK8sWithoutCompanion(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	out := filepath.Join(t.TempDir(), "app.yaml")
+	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
+	code, _, errOut := scc(t, "", "compile", "../../examples/nginx.pol", "-o", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "the k8s format is written by scc-k8s, which is neither next to scc nor on PATH")
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, "old", string(data))
 }

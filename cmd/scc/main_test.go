@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -16,7 +19,28 @@ import (
 func TestMain(m *testing.M) {
 	// The test binary stands in for scc when scc run re-executes itself.
 	sandbox.Init()
-	os.Exit(m.Run())
+	os.Exit(withCompanions(m.Run))
+}
+
+// withCompanions builds scc's companion commands (scc-k8s, which writes
+// the k8s format) into a directory put first on PATH, where scc looks
+// for them when they are not next to it, and runs the tests.
+func withCompanions(tests func() int) int {
+	dir, err := os.MkdirTemp("", "scc-companions")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	build := exec.Command(gobin, "build", "-o", filepath.Join(dir, "scc-k8s"), "github.com/scc-dev/scc/cmd/scc-k8s")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building scc-k8s: %v\n%s", err, out)
+		return 1
+	}
+	os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return tests()
 }
 
 // scc runs the CLI in-process and returns its exit status and output.
