@@ -271,3 +271,22 @@ func TestCompileK8sWithoutCompanion(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "old", string(data))
 }
+
+// A policy file whose name leaves no profile name (".pol") gets the
+// backend's message, not scc-k8s's usage, and the output is left alone.
+func TestCompileK8sNeedsAName(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, ".pol")
+	src, err := os.ReadFile("../../examples/nginx.pol")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(pol, src, 0o644))
+	out := filepath.Join(dir, "app.yaml")
+	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
+	code, _, errOut := scc(t, "", "compile", pol, "-o", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "k8s: the profile needs a name")
+	require.NotContains(t, errOut, "usage: scc-k8s")
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, "old", string(data))
+}
