@@ -92,6 +92,10 @@ func k8sManifests(s *specs.LinuxSeccomp, name string) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("%s: %v", bin, err)
 	}
+	if out.Len() == 0 {
+		// Not scc-k8s, or a broken one: an empty file would replace OUT.
+		return nil, fmt.Errorf("%s exited successfully but wrote nothing", bin)
+	}
 	return out.Bytes(), nil
 }
 

@@ -290,3 +290,19 @@ func TestCompileK8sNeedsAName(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "old", string(data))
 }
+
+// A companion that succeeds without writing anything is an error: scc
+// does not replace the output with an empty file.
+func TestCompileK8sEmptyCompanionOutput(t *testing.T) {
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "scc-k8s"), []byte("#!/bin/sh\nexit 0\n"), 0o755))
+	t.Setenv("PATH", bin)
+	out := filepath.Join(t.TempDir(), "app.yaml")
+	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
+	code, _, errOut := scc(t, "", "compile", "../../examples/nginx.pol", "-o", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "wrote nothing")
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, "old", string(data))
+}
