@@ -271,3 +271,38 @@ func TestCompileK8sWithoutCompanion(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "old", string(data))
 }
+
+// A policy file whose name leaves no profile name (".pol") gets the
+// backend's message, not scc-k8s's usage, and the output is left alone.
+func TestCompileK8sNeedsAName(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, ".pol")
+	src, err := os.ReadFile("../../examples/nginx.pol")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(pol, src, 0o644))
+	out := filepath.Join(dir, "app.yaml")
+	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
+	code, _, errOut := scc(t, "", "compile", pol, "-o", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "k8s: the profile needs a name")
+	require.NotContains(t, errOut, "usage: scc-k8s")
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, "old", string(data))
+}
+
+// A companion that succeeds without writing anything is an error: scc
+// does not replace the output with an empty file.
+func TestCompileK8sEmptyCompanionOutput(t *testing.T) {
+	bin := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "scc-k8s"), []byte("#!/bin/sh\nexit 0\n"), 0o755))
+	t.Setenv("PATH", bin)
+	out := filepath.Join(t.TempDir(), "app.yaml")
+	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
+	code, _, errOut := scc(t, "", "compile", "../../examples/nginx.pol", "-o", out)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "wrote nothing")
+	data, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, "old", string(data))
+}

@@ -32,7 +32,12 @@ func withCompanions(tests func() int) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	// The go that runs the tests, else PATH's: runtime.GOROOT is empty in
+	// a -trimpath build (GOFLAGS=-trimpath go test ./...).
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); runtime.GOROOT() == "" || err != nil {
+		gobin = "go"
+	}
 	build := exec.Command(gobin, "build", "-o", filepath.Join(dir, "scc-k8s"), "github.com/scc-dev/scc/cmd/scc-k8s")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
