@@ -278,7 +278,7 @@ func (r *resolver) filter(a *syscalls.Arch, rules []*lang.RuleStmt, infos []rule
 		if !ok {
 			return 0, false
 		}
-		k, _ := slices.BinarySearch(nrs, nr) // the first of numbers that repeat
+		k, _ := slices.BinarySearch(nrs, nr) // nrs is a table's numbers: each appears once
 		return k, true
 	}
 	sc.grow(len(nrs))
@@ -484,8 +484,8 @@ func (r *resolver) checkNames(names []nameRef, targets []*syscalls.Arch) {
 		if missing == 0 {
 			continue
 		}
-		// A name some target has is known: asking every other ABI would
-		// load all their tables.
+		// A name some target has is known; only a name none has is looked
+		// up in the other ABIs.
 		if missing == len(targets) && !syscalls.Known(n.name) {
 			r.diags.Add(n.pos, lang.SeverityError, suggest.Hint(n.name, syscalls.AllSyscallNames()), "unknown syscall %q", n.name)
 			continue

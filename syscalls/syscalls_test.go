@@ -196,7 +196,7 @@ func TestKnown(t *testing.T) {
 	for _, name := range []string{"", "nosuch", "READ", "sys_read"} {
 		assert.False(t, Known(name), name)
 	}
-	// Known scans the generated tables; it must agree with the built ones.
+	// Every name of every ABI is known.
 	for _, name := range AllSyscallNames() {
 		assert.True(t, Known(name), name)
 	}

@@ -13,7 +13,7 @@
 // (k8s.io/api, apimachinery and the JSON, YAML, CBOR and HTTP libraries they
 // bring): Go initialises every linked package when a program starts, and
 // they cost every scc process, `scc run` on a container's start path
-// included, about 6 ms and half of its 16 MB (docs/performance.md).
+// included, 6-7 ms and half of its 16 MB (docs/performance.md).
 package main
 
 import (
@@ -47,6 +47,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	name := fs.String("name", "", "the profile's name: NAME.json on the nodes, and the objects' names (required)")
 	ns := fs.String("namespace", "", `namespace of the ConfigMap, DaemonSet, Pod and SeccompProfile (default "default")`)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // -h asked for the usage, which Parse printed
+		}
 		return 2
 	}
 	if *name == "" || fs.NArg() > 1 {

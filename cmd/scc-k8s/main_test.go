@@ -60,6 +60,7 @@ func TestErrors(t *testing.T) {
 		want  string
 	}{
 		{"no name", good, nil, 2, "usage: scc-k8s --name NAME"},
+		{"help", good, []string{"-h"}, 0, "usage: scc-k8s --name NAME"},
 		{"two files", good, []string{"--name", "a", "x", "y"}, 2, "usage: scc-k8s"},
 		{"unknown flag", good, []string{"--nmae", "a"}, 2, "flag provided but not defined: -nmae"},
 		{"not JSON", []byte("arch x86_64\n"), []string{"--name", "a"}, 1, "scc-k8s: <stdin>: not an OCI linux.seccomp object"},
