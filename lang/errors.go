@@ -86,6 +86,8 @@ func expected(ut *participle.UnexpectedTokenError, toks []lexer.Token, fallback 
 			return grammarWords["GSetName"]
 		case prev.Value == "include":
 			return grammarWords["GString"]
+		case prev.Value == "," && listKind(toks, prev.Pos.Offset) != "":
+			return listKind(toks, prev.Pos.Offset)
 		case prev.Value == "arch":
 			return "an architecture name such as x86_64"
 		case (want == "<ident>" || want == "gRefs") && (prev.Value == "=" || isAction(prev.Value)):
@@ -134,6 +136,34 @@ func hintFor(t lexer.Token, toks []lexer.Token) string {
 func isName(t lexer.Token) bool {
 	syms := lexDef.Symbols()
 	return t.Type == syms["Ident"] || t.Type == syms["Number"] || t.Type == syms["SetRef"]
+}
+
+// listKind says what the comma-separated list whose comma is at offset
+// holds, from what comes before its first element: the names after arch
+// are ABIs; after an action, or "=" in a set, syscalls. "" is anything
+// else (a call's arguments).
+func listKind(toks []lexer.Token, comma int) string {
+	for {
+		name, ok := prevToken(toks, comma)
+		if !ok || !isName(name) {
+			return ""
+		}
+		head, ok := prevToken(toks, name.Pos.Offset)
+		switch {
+		case !ok:
+			return ""
+		case head.Value == ",":
+			comma = head.Pos.Offset
+			continue
+		case head.Value == "arch":
+			return "an architecture name such as x86_64"
+		case head.Value == "=" || head.Value == ")" || isAction(head.Value):
+			// ")" ends an action's argument, as in errno(EPERM): a call's
+			// arguments are inside its parentheses, never after them.
+			return grammarWords["GSyscallRef"]
+		}
+		return ""
+	}
 }
 
 // prevToken returns the significant token before offset. Tokens are in

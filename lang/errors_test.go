@@ -34,6 +34,16 @@ func TestParseErrors(t *testing.T) {
 		{"allow", "1:6", "expected a syscall name or @set, found end of input", ""},
 		{"errno(EPERM)", "1:13", "expected a syscall name or @set, found end of input", ""},
 		{"set @io =", "1:10", "expected a syscall name or @set, found end of input", ""},
+		// A list's "," followed by nothing it can hold.
+		{"allow read,,", "1:12", `expected a syscall name or @set, found ","`, ""},
+		{"errno(EPERM) read, write,", "1:26", "expected a syscall name or @set, found end of input", ""},
+		{"arch x86_64,,", "1:13", `expected an architecture name such as x86_64, found ","`, ""},
+		// Statements the one before them spoiled.
+		{"arch x86_64,\nallow read", "1:12", `the list ends with ",", so it took "allow" on line 2 as one more name`, `remove the "," if "allow" starts the next statement`},
+		{"set @io = read,\nkill openat", "1:15", `the list ends with ",", so it took "kill" on line 2 as one more name`, `remove the "," if "kill" starts the next statement`},
+		{"set @io = read if fd == 1", "1:16", `"if" here follows no rule's syscalls: only a rule takes a condition`, "a set lists syscalls only: put the condition on the rule that uses it, e.g. allow @set if fd == 1"},
+		{"allow read if fd == 1 if fd == 2", "1:23", `"if" here follows no rule's syscalls: only a rule takes a condition`, "a rule has one condition: join them with && or ||"},
+		{"default allow if fd == 1", "1:15", `"if" here follows no rule's syscalls: only a rule takes a condition`, "the default action decides every call no rule matches: it takes no condition"},
 		{"allow if fd == 1", "1:7", `expected a syscall name or @set, found "if"`, ""},
 		{"allow read, if fd == 1", "1:13", `expected a syscall name or @set, found "if"`, "a rule names its syscalls before the condition: allow read if fd == 0"},
 		{"allow read if", "1:14", "expected a condition such as fd == 1, found end of input", ""},

@@ -67,6 +67,9 @@ func parseStmts(toks []lexer.Token) ([]*gStmt, *Error) {
 				// follows the token is where the error really is.
 				return stmts, syntaxError(cont, toks, "a statement")
 			}
+			if e := misplaced(toks, stmts, start); e != nil {
+				return stmts, e
+			}
 			if start.Type == syms["Ident"] && !isAction(start.Value) && !isKeyword(start.Value) {
 				// The statement begins with a name that is neither an
 				// action nor a keyword: that is the mistake to report,
@@ -80,6 +83,45 @@ func parseStmts(toks []lexer.Token) ([]*gStmt, *Error) {
 		stmts = append(stmts, s)
 	}
 	return stmts, nil
+}
+
+// misplaced explains two statements that fail to parse because of the
+// statement before them, or nil:
+//
+//   - "if" after a statement that takes no condition, or after a rule
+//     that already has one (a rule's condition would have parsed);
+//   - a statement whose action or keyword the list above took as one more
+//     name, because that list ends with ",": in `arch x86_64,` then
+//     `allow read` on the next line, "allow" is read as an ABI and the
+//     statement seems to start at "read".
+func misplaced(toks []lexer.Token, stmts []*gStmt, start lexer.Token) *Error {
+	if start.Value == "if" {
+		e := &Error{Pos: toPos(start.Pos), Msg: `"if" here follows no rule's syscalls: only a rule takes a condition`}
+		if n := len(stmts); n > 0 {
+			switch last := stmts[n-1]; {
+			case last.Set != nil:
+				e.Hint = "a set lists syscalls only: put the condition on the rule that uses it, e.g. allow @set if fd == 1"
+			case last.Rule != nil && last.Rule.Cond != nil:
+				e.Hint = "a rule has one condition: join them with && or ||"
+			case last.Default != nil:
+				e.Hint = "the default action decides every call no rule matches: it takes no condition"
+			}
+		}
+		return e
+	}
+	word, ok := prevToken(toks, start.Pos.Offset)
+	if !ok || word.Type != lexDef.types[tokIdent] || !isAction(word.Value) && !isKeyword(word.Value) {
+		return nil
+	}
+	comma, ok := prevToken(toks, word.Pos.Offset)
+	if !ok || comma.Value != "," || comma.Pos.Line == word.Pos.Line {
+		return nil
+	}
+	return &Error{
+		Pos:  toPos(comma.Pos),
+		Msg:  fmt.Sprintf(`the list ends with ",", so it took %q on line %d as one more name`, word.Value, word.Pos.Line),
+		Hint: fmt.Sprintf(`remove the "," if %q starts the next statement`, word.Value),
+	}
 }
 
 // replay hands the tokens lexAll made to the parser, so that the input is
