@@ -66,7 +66,14 @@ func commentText(s string) string {
 	return strings.TrimRight(s, " \t\r")
 }
 
+// appendComment adds a comment to a statement's line comment, joined by
+// "; ". An empty one (a bare "#") adds nothing: joined, it would leave a
+// trailing "; " that the printed line loses, so the file would not format
+// to itself.
 func appendComment(s Stmt, text string) {
+	if text == "" {
+		return
+	}
 	c := comments(s)
 	if c.Comment != "" {
 		c.Comment += "; "
