@@ -44,6 +44,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: scc-k8s --name NAME [--namespace NS] [PROFILE.oci.json | -]")
 		fs.PrintDefaults()
 	}
+	// An empty --name is the backend's error, which scc compile passes on.
 	name := fs.String("name", "", "the profile's name: NAME.json on the nodes, and the objects' names (required)")
 	ns := fs.String("namespace", "", `namespace of the ConfigMap, DaemonSet, Pod and SeccompProfile (default "default")`)
 	if err := fs.Parse(args); err != nil {
@@ -52,7 +53,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if *name == "" || fs.NArg() > 1 {
+	if fs.NArg() > 1 {
 		fs.Usage()
 		return 2
 	}

@@ -59,7 +59,7 @@ func TestErrors(t *testing.T) {
 		code  int
 		want  string
 	}{
-		{"no name", good, nil, 2, "usage: scc-k8s --name NAME"},
+		{"no name", good, nil, 1, "scc-k8s: k8s: the profile needs a name"},
 		{"help", good, []string{"-h"}, 0, "usage: scc-k8s --name NAME"},
 		{"two files", good, []string{"--name", "a", "x", "y"}, 2, "usage: scc-k8s"},
 		{"unknown flag", good, []string{"--nmae", "a"}, 2, "flag provided but not defined: -nmae"},

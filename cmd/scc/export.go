@@ -70,14 +70,9 @@ func init() {
 // holds the Kubernetes types so that scc does not start them up in every
 // process (see cmd/scc-k8s). It is looked for next to scc, then on PATH.
 func k8sManifests(s *specs.LinuxSeccomp, name string) ([]byte, error) {
-	if name == "" {
-		// Checked here as the backend checks it: scc-k8s would answer
-		// with its own usage, which names none of scc compile's flags.
-		return nil, errors.New("k8s: the profile needs a name")
-	}
 	bin, err := findCompanion("scc-k8s")
 	if err != nil {
-		return nil, fmt.Errorf("the k8s format is written by scc-k8s, which is neither next to scc nor on PATH: build both with CGO_ENABLED=0 go build -o . ./cmd/... (or go install github.com/scc-dev/scc/cmd/scc-k8s)")
+		return nil, errors.New("the k8s format is written by scc-k8s, which is neither next to scc nor on PATH: build both with CGO_ENABLED=0 go build -o . ./cmd/... (or go install github.com/scc-dev/scc/cmd/scc-k8s)")
 	}
 	profile, err := json.Marshal(s)
 	if err != nil {

@@ -258,51 +258,61 @@ func TestCompileK8sIsTheBackends(t *testing.T) {
 	}
 }
 
-// Without scc-k8s the k8s format fails, says how to get it, and leaves
-// the output alone.
-func TestCompileK8sWithoutCompanion(t *testing.T) {
-	t.Setenv("PATH", t.TempDir())
-	out := filepath.Join(t.TempDir(), "app.yaml")
-	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
-	code, _, errOut := scc(t, "", "compile", "../../examples/nginx.pol", "-o", out)
-	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "the k8s format is written by scc-k8s, which is neither next to scc nor on PATH")
-	data, err := os.ReadFile(out)
-	require.NoError(t, err)
-	require.Equal(t, "old", string(data))
-}
-
-// A policy file whose name leaves no profile name (".pol") gets the
-// backend's message, not scc-k8s's usage, and the output is left alone.
-func TestCompileK8sNeedsAName(t *testing.T) {
-	dir := t.TempDir()
-	pol := filepath.Join(dir, ".pol")
+// When scc-k8s cannot write the manifests, scc compile -f k8s fails with a
+// message that says why and leaves the output as it was.
+func TestCompileK8sFailures(t *testing.T) {
 	src, err := os.ReadFile("../../examples/nginx.pol")
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(pol, src, 0o644))
-	out := filepath.Join(dir, "app.yaml")
-	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
-	code, _, errOut := scc(t, "", "compile", pol, "-o", out)
-	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "k8s: the profile needs a name")
-	require.NotContains(t, errOut, "usage: scc-k8s")
-	data, err := os.ReadFile(out)
-	require.NoError(t, err)
-	require.Equal(t, "old", string(data))
-}
-
-// A companion that succeeds without writing anything is an error: scc
-// does not replace the output with an empty file.
-func TestCompileK8sEmptyCompanionOutput(t *testing.T) {
-	bin := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(bin, "scc-k8s"), []byte("#!/bin/sh\nexit 0\n"), 0o755))
-	t.Setenv("PATH", bin)
-	out := filepath.Join(t.TempDir(), "app.yaml")
-	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
-	code, _, errOut := scc(t, "", "compile", "../../examples/nginx.pol", "-o", out)
-	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "wrote nothing")
-	data, err := os.ReadFile(out)
-	require.NoError(t, err)
-	require.Equal(t, "old", string(data))
+	for _, tc := range []struct {
+		name    string
+		policy  string // file name of a copy of nginx.pol
+		path    func(t *testing.T) string
+		want    string
+		notWant string
+	}{
+		{
+			// Neither next to the test binary nor on PATH.
+			name:   "missing",
+			policy: "nginx.pol",
+			path:   func(t *testing.T) string { return t.TempDir() },
+			want:   "the k8s format is written by scc-k8s, which is neither next to scc nor on PATH",
+		},
+		{
+			// A file name that leaves no profile name gets the backend's
+			// message, not scc-k8s's usage.
+			name:    "no name",
+			policy:  ".pol",
+			path:    func(t *testing.T) string { return os.Getenv("PATH") },
+			want:    "k8s: the profile needs a name",
+			notWant: "usage: scc-k8s",
+		},
+		{
+			// A companion that succeeds without writing anything.
+			name:   "empty output",
+			policy: "nginx.pol",
+			path: func(t *testing.T) string {
+				bin := t.TempDir()
+				require.NoError(t, os.WriteFile(filepath.Join(bin, "scc-k8s"), []byte("#!/bin/sh\nexit 0\n"), 0o755))
+				return bin
+			},
+			want: "wrote nothing",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("PATH", tc.path(t))
+			dir := t.TempDir()
+			pol, out := filepath.Join(dir, tc.policy), filepath.Join(dir, "app.yaml")
+			require.NoError(t, os.WriteFile(pol, src, 0o644))
+			require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
+			code, _, errOut := scc(t, "", "compile", pol, "-o", out)
+			require.Equal(t, 1, code)
+			require.Contains(t, errOut, tc.want)
+			if tc.notWant != "" {
+				require.NotContains(t, errOut, tc.notWant)
+			}
+			data, err := os.ReadFile(out)
+			require.NoError(t, err)
+			require.Equal(t, "old", string(data))
+		})
+	}
 }
