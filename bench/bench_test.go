@@ -226,11 +226,21 @@ func tools(t testing.TB) (scc, lsexport, lsexportC, pol string) {
 // processes are the whole-process contenders: `scc compile docker.pol -o
 // docker.bpf` against two programs doing libseccomp's export of moby's
 // profile, in Go (what runc and containerd do) and in C.
-func processes(t testing.TB) (names []string, argvs [][]string) {
+func processes(t testing.TB) []process {
 	scc, lsexport, lsexportC, pol := tools(t)
 	out := filepath.Join(t.TempDir(), "out.bpf")
-	return []string{"scc compile docker.pol -o docker.bpf", "lsexport docker.bpf (bench/lsexport, Go)", "lsexport-c docker.bpf (bench.LsexportC, C)"},
-		[][]string{{scc, "compile", pol, "-o", out}, {lsexport, out}, {lsexportC, out}}
+	return []process{
+		{"scc compile docker.pol -o docker.bpf", "scc", []string{scc, "compile", pol, "-o", out}},
+		{"lsexport docker.bpf (bench/lsexport, Go)", "lsexport", []string{lsexport, out}},
+		{"lsexport-c docker.bpf (bench.LsexportC, C)", "lsexport-c", []string{lsexportC, out}},
+	}
+}
+
+// process is a whole-process contender.
+type process struct {
+	name  string // as the table shows it
+	short string // in metric names
+	argv  []string
 }
 
 // TestPeersAgree checks that the two libseccomp programs do the same work:
@@ -268,12 +278,12 @@ func runProcess(t testing.TB, argv []string) (wall, cpu time.Duration) {
 // the median wall and CPU time of each: interleaving makes drifts in the
 // machine's load hit every command alike, and the median ignores the
 // runs a burst of other work fell on.
-func processTimes(t testing.TB, rounds int, argvs [][]string) (wall, cpu []time.Duration) {
-	walls := make([][]time.Duration, len(argvs))
-	cpus := make([][]time.Duration, len(argvs))
+func processTimes(t testing.TB, rounds int, procs []process) (wall, cpu []time.Duration) {
+	walls := make([][]time.Duration, len(procs))
+	cpus := make([][]time.Duration, len(procs))
 	for range rounds {
-		for i, argv := range argvs {
-			w, c := runProcess(t, argv)
+		for i, p := range procs {
+			w, c := runProcess(t, p.argv)
 			walls[i], cpus[i] = append(walls[i], w), append(cpus[i], c)
 		}
 	}
@@ -281,39 +291,26 @@ func processTimes(t testing.TB, rounds int, argvs [][]string) (wall, cpu []time.
 		sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
 		return d[len(d)/2]
 	}
-	for i := range argvs {
+	for i := range procs {
 		wall, cpu = append(wall, median(walls[i])), append(cpu, median(cpus[i]))
 	}
 	return wall, cpu
 }
 
-// BenchmarkProcess times the whole processes, interleaved: each iteration
-// runs every command once. The metrics are the medians over the
-// iterations (ms of wall and CPU time per run of each) and scc's share of
-// each peer's wall time; ns/op is the round.
+// BenchmarkProcess times the whole processes, interleaved: b.N rounds,
+// each running every command once. The metrics are the medians over the
+// rounds (ms of wall and CPU time per run of each) and scc's share of each
+// peer's wall time; ns/op is the round.
 func BenchmarkProcess(b *testing.B) {
-	names, argvs := processes(b)
-	walls, cpus := make([][]time.Duration, len(argvs)), make([][]time.Duration, len(argvs))
-	for b.Loop() {
-		for i, argv := range argvs {
-			w, c := runProcess(b, argv)
-			walls[i], cpus[i] = append(walls[i], w), append(cpus[i], c)
-		}
-	}
-	median := func(d []time.Duration) float64 {
-		sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
-		return float64(d[len(d)/2]) / 1e6
-	}
-	short := []string{"scc", "lsexport", "lsexport-c"}
-	if len(names) != len(short) {
-		b.Fatalf("%d contenders, %d short names", len(names), len(short))
-	}
-	for i := range argvs {
-		w, c := median(walls[i]), median(cpus[i])
-		b.ReportMetric(w, short[i]+"-wall-ms")
-		b.ReportMetric(c, short[i]+"-cpu-ms")
+	procs := processes(b)
+	b.ResetTimer() // not the builds
+	wall, cpu := processTimes(b, b.N, procs)
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	for i, p := range procs {
+		b.ReportMetric(ms(wall[i]), p.short+"-wall-ms")
+		b.ReportMetric(ms(cpu[i]), p.short+"-cpu-ms")
 		if i > 0 {
-			b.ReportMetric(median(walls[0])/w, "scc/"+short[i]+"-wall")
+			b.ReportMetric(ms(wall[0])/ms(wall[i]), "scc/"+p.short+"-wall")
 		}
 	}
 }
@@ -530,12 +527,12 @@ func TestWriteTable(t *testing.T) {
 			time.Duration(cpu).Round(time.Microsecond), cpu/cpuBase)
 	}
 
-	names, argvs := processes(t)
+	procs := processes(t)
 	const rounds = 41
-	wall, cpu := processTimes(t, rounds, argvs)
+	wall, cpu := processTimes(t, rounds, procs)
 	fmt.Fprintf(&b, "\n### Whole process, Docker's default profile for x86_64+i386+x32\n\nThe commands run in turn, %d rounds; medians of wall time and of CPU time (user + system, all threads).\n\n| command | wall | ratio to scc | CPU | ratio to scc |\n|---|---:|---:|---:|---:|\n", rounds)
-	for i, n := range names {
-		fmt.Fprintf(&b, "| `%s` | %s | %.2f | %s | %.2f |\n", n, wall[i].Round(10*time.Microsecond), float64(wall[i])/float64(wall[0]),
+	for i, p := range procs {
+		fmt.Fprintf(&b, "| `%s` | %s | %.2f | %s | %.2f |\n", p.name, wall[i].Round(10*time.Microsecond), float64(wall[i])/float64(wall[0]),
 			cpu[i].Round(10*time.Microsecond), float64(cpu[i])/float64(cpu[0]))
 	}
 
