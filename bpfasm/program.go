@@ -2,6 +2,7 @@ package bpfasm
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -153,12 +154,23 @@ func (p *Program) Assemble() ([]Insn, error) {
 // conditional jump whose target is out of 8-bit reach goes through a ja
 // trampoline inserted right after it. Both Program.Assemble and scc's
 // compiler, which builds nodes without labels, end here.
-func Link(nodes []Node) ([]Insn, error) {
-	n := len(nodes)
+func Link(nodes []Node) ([]Insn, error) { return new(Linker).Link(nodes) }
+
+// Linker is Link with its working tables kept from one call to the next,
+// for a caller that links many programs (scc's compiler keeps one with
+// each pooled generator). The zero value is ready to use.
+type Linker struct {
+	nodes      []Node // the caller's, then the trampolines
+	order, pos []int
+}
+
+// Link is the package's Link, reusing l's tables.
+func (l *Linker) Link(in []Node) ([]Insn, error) {
+	n := len(in)
 	if n == 0 {
 		return nil, fmt.Errorf("bpfasm: empty program")
 	}
-	for i, nd := range nodes {
+	for i, nd := range in {
 		for _, t := range []int{nd.T, nd.F} {
 			if t != -1 && (t <= i || t >= n) {
 				return nil, fmt.Errorf("bpfasm: node %d targets node %d; targets go forward, within the program", i, t)
@@ -166,14 +178,15 @@ func Link(nodes []Node) ([]Insn, error) {
 		}
 	}
 	// Trampolines are appended: work on a copy, the caller's stays as is.
-	nodes = append(make([]Node, 0, n+16), nodes...)
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
+	nodes := append(l.nodes[:0], in...)
+	order := l.order[:0]
+	for i := range n {
+		order = append(order, i)
 	}
 	// pos maps node ids to output indexes; a dropped node takes the index
 	// of the instruction after it, which is where jumps to it now land.
-	pos := make([]int, len(nodes))
+	pos := l.pos
+	defer func() { l.nodes, l.order, l.pos = nodes, order, pos }() // kept, grown
 	layout := func() int {
 		pos = append(pos[:0], make([]int, len(nodes))...)
 		next := 0
@@ -209,10 +222,12 @@ func Link(nodes []Node) ([]Insn, error) {
 			if !farT && !farF {
 				continue
 			}
-			var tramps []int
+			var tramps [2]int
+			nt := 0
 			add := func(target int) int {
 				nodes = append(nodes, Node{Insn: Insn{Op: JMP | JA}, T: target, F: -1})
-				tramps = append(tramps, len(nodes)-1)
+				tramps[nt] = len(nodes) - 1
+				nt++
 				return len(nodes) - 1
 			}
 			nd = &nodes[id] // nodes may move when appended to
@@ -230,8 +245,8 @@ func Link(nodes []Node) ([]Insn, error) {
 				}
 			}
 			nodes[id].T, nodes[id].F = t, f
-			order = append(order[:j+1], append(tramps, order[j+1:]...)...)
-			j += len(tramps)
+			order = slices.Insert(order, j+1, tramps[:nt]...)
+			j += nt
 			grown = true
 		}
 		if !grown {

@@ -308,6 +308,44 @@ func TestLink(t *testing.T) {
 	require.ErrorContains(t, err, "empty program")
 }
 
+// A Linker gives what Link gives, program after program, whatever the one
+// before left in its tables; once they have grown, the program it returns
+// is all it allocates.
+func TestLinkerReuse(t *testing.T) {
+	r := rand.New(rand.NewSource(34))
+	var progs [][]Node
+	for range 40 {
+		// Random forward jumps over up to 600 nodes: some need trampolines,
+		// some are moot and dropped.
+		n := 2 + r.Intn(600)
+		nodes := make([]Node, n)
+		for i := range nodes {
+			nodes[i] = Node{Insn: Insn{Op: RET | K, K: uint32(i)}, T: -1, F: -1}
+			if i < n-1 && r.Intn(3) > 0 {
+				nodes[i] = Node{Insn: Insn{Op: JMP | JEQ | K, K: uint32(i)}, T: i + 1 + r.Intn(n-i-1), F: i + 1 + r.Intn(n-i-1)}
+				if nodes[i].T == nodes[i].F {
+					nodes[i].Drop = nodes[i].T == i+1
+				}
+			}
+		}
+		progs = append(progs, nodes)
+	}
+	var l Linker
+	for i, nodes := range progs {
+		want, err := Link(nodes)
+		require.NoError(t, err)
+		got, err := l.Link(nodes)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "program %d", i)
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		if _, err := l.Link(progs[0]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Equal(t, 1.0, allocs, "only the returned program")
+}
+
 // TestAssembleAtTheLimit: a program of exactly MaxInsns instructions,
 // trampolines included, assembles and verifies; one more is refused, even
 // when the instruction that tips it over is a trampoline the assembler

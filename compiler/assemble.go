@@ -22,13 +22,14 @@ func (a *assembler) assemble(ops []op) ([]bpfasm.Insn, error) {
 			}
 		}
 	}
-	return bpfasm.Link(nodes)
+	return a.link.Link(nodes)
 }
 
-// assembler keeps assemble's node table between compiles.
+// assembler keeps assemble's tables, and Link's, between compiles.
 type assembler struct {
 	nodes []bpfasm.Node
+	link  bpfasm.Linker
 }
 
-// assemble is assembler.assemble with a table of its own.
+// assemble is assembler.assemble with tables of its own.
 func assemble(ops []op) ([]bpfasm.Insn, error) { return new(assembler).assemble(ops) }

@@ -105,7 +105,8 @@ func isENOSYS(a lang.Action) bool {
 		return false
 	}
 	t := a.Arg.Terms[0]
-	return t.Name == "ENOSYS" || t.Name == "" && t.Num == 38
+	enosys, _ := syscalls.Errno("ENOSYS")
+	return t.Name == "ENOSYS" || t.Name == "" && t.Num == uint64(enosys)
 }
 
 // Merge adds to an existing policy what it lacks for a recording. Every

@@ -274,6 +274,8 @@ func TestFallbackRules(t *testing.T) {
 		{"no clone", rec("read"), "", false},
 		{"default log", rec("clone"), "log", false},
 		{"default ENOSYS", rec("clone"), "errno(ENOSYS)", false},
+		{"default ENOSYS by number", rec("clone"), "errno(38)", false},
+		{"default another errno by number", rec("clone"), "errno(39)", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var o WriteOptions

@@ -25,7 +25,8 @@ type Options struct {
 	// Arches overrides the policy's target ABIs (scc run compiles for the
 	// host only). Nil: the policy's `arch` statements, else the host.
 	Arches []*syscalls.Arch
-	// ReadFile loads included files; nil means os.ReadFile.
+	// ReadFile loads the policy of LoadFile and the files it includes;
+	// nil means the package's ReadFile (bounded by MaxFileSize).
 	ReadFile func(path string) ([]byte, error)
 }
 
