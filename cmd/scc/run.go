@@ -500,12 +500,12 @@ func formatCall(host *syscalls.Arch, n sandbox.Notification, readMem bool) strin
 	if !ok {
 		return fmt.Sprintf("%s(%s)", name, hexArgs(n.Args[:]))
 	}
+	pid := n.Pid
+	if !readMem {
+		pid = 0 // formatArg follows no pointer
+	}
 	parts := make([]string, len(params))
 	for i, p := range params {
-		pid := n.Pid
-		if !readMem {
-			pid = 0
-		}
 		parts[i] = formatArg(p, n.Args[i], pid)
 	}
 	return name + "(" + strings.Join(parts, ", ") + ")"
