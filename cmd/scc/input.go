@@ -79,7 +79,13 @@ func loadInput(path string, arches []*syscalls.Arch, stdin io.Reader, stderr io.
 	if err != nil {
 		return nil, err
 	}
+	return parseInput(path, data, arches, stderr)
+}
+
+// parseInput is loadInput on data already read from path.
+func parseInput(path string, data []byte, arches []*syscalls.Arch, stderr io.Writer) (*input, error) {
 	in := &input{name: path}
+	var err error
 	if isRawFilter(path, data) {
 		in.prog, err = bpfasm.Decode(data)
 		if err != nil {
