@@ -39,10 +39,7 @@ refuse the program.`,
 			if err != nil {
 				return err
 			}
-			name := args[0]
-			if name == "-" {
-				name = "<stdin>"
-			}
+			name := displayName(args[0])
 			p, err := bpfasm.ParseAsm(name, src)
 			var diags lang.ErrorList
 			if errors.As(err, &diags) {

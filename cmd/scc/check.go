@@ -95,10 +95,7 @@ type diagnostic struct {
 // checkPolicy parses, resolves and lints one policy. The linter runs only on
 // a policy that resolves: its questions are about what the policy means.
 func checkPolicy(path string, stdin io.Reader, opts resolve.Options) []diagnostic {
-	name := path
-	if path == "-" {
-		name = "<stdin>"
-	}
+	name := displayName(path)
 	data, err := readSource(path, stdin)
 	if err != nil {
 		return []diagnostic{{File: name, Severity: "error", Kind: "read", Message: err.Error(), text: err.Error()}}

@@ -78,7 +78,7 @@ func loadAny(path string, stdin io.Reader, stderr io.Writer) ([]bpfasm.Insn, err
 		return nil, err
 	}
 	if !strings.EqualFold(filepath.Ext(path), ".json") && !bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
-		in, err := loadInput(path, nil, bytes.NewReader(data), stderr)
+		in, err := parseInput(path, data, nil, stderr)
 		if err != nil {
 			return nil, err
 		}

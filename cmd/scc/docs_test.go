@@ -73,14 +73,14 @@ func sessions(doc string) [][]string {
 	return out
 }
 
-func runSession(t *testing.T, lines []string) bool {
+func runSession(t *testing.T, block []string) bool {
 	t.Helper()
 	type step struct {
 		cmd  string
 		body []string
 	}
 	var steps []step
-	for _, l := range lines {
+	for _, l := range block {
 		if c, ok := strings.CutPrefix(l, "$ "); ok {
 			steps = append(steps, step{cmd: c})
 		} else {
@@ -89,7 +89,7 @@ func runSession(t *testing.T, lines []string) bool {
 	}
 	for _, s := range steps {
 		if !strings.HasPrefix(s.cmd, "cat ") && !strings.HasPrefix(s.cmd, "scc ") && s.cmd != "echo $?" {
-			t.Logf("skipped (runs %q): %s", s.cmd, lines[0])
+			t.Logf("skipped (runs %q): %s", s.cmd, block[0])
 			return false
 		}
 	}
@@ -103,10 +103,7 @@ func runSession(t *testing.T, lines []string) bool {
 		case "scc":
 			var out, errOut string
 			code, out, errOut = scc(t, "", f[1:]...)
-			got := strings.Split(strings.TrimSuffix(out+errOut, "\n"), "\n")
-			if out+errOut == "" {
-				got = nil
-			}
+			got := lines(out + errOut)
 			want := s.body
 			if n := len(want); n > 0 && want[n-1] == "..." {
 				want = want[:n-1]

@@ -40,10 +40,7 @@ The output is written atomically.`,
 			if err != nil {
 				return fmt.Errorf("--arch: %w", err)
 			}
-			name := args[0]
-			if name == "-" {
-				name = "<stdin>"
-			}
+			name := displayName(args[0])
 			f, err := importer.Import(data, importer.Options{
 				Caps: capSet, Kernel: kernel, Arches: arches, Name: name,
 				Warn: func(msg string) { fmt.Fprintf(cmd.ErrOrStderr(), "%s: warning: %s\n", name, msg) },

@@ -43,6 +43,14 @@ func readSource(path string, stdin io.Reader) ([]byte, error) {
 	return data, err
 }
 
+// displayName is how messages name an input: "<stdin>" for "-".
+func displayName(path string) string {
+	if path == "-" {
+		return "<stdin>"
+	}
+	return path
+}
+
 // isRawFilter tells a BPF program from a policy: by the .bpf extension, or
 // by content, since policies are text and programs almost always hold NULs.
 func isRawFilter(path string, data []byte) bool {
@@ -52,11 +60,7 @@ func isRawFilter(path string, data []byte) bool {
 // loadPolicy parses and resolves a policy, printing warnings; errors come
 // back as one error listing them all.
 func loadPolicy(path string, data []byte, arches []*syscalls.Arch, stderr io.Writer) (*policy.Policy, error) {
-	name := path
-	if path == "-" {
-		name = "<stdin>"
-	}
-	p, diags := resolve.Load(name, data, resolve.Options{Arches: arches})
+	p, diags := resolve.Load(displayName(path), data, resolve.Options{Arches: arches})
 	// One write for all warnings: a multi-ABI profile can have a hundred.
 	var warnings strings.Builder
 	for _, d := range diags.Warnings() {
@@ -75,7 +79,13 @@ func loadInput(path string, arches []*syscalls.Arch, stdin io.Reader, stderr io.
 	if err != nil {
 		return nil, err
 	}
+	return parseInput(path, data, arches, stderr)
+}
+
+// parseInput is loadInput on data already read from path.
+func parseInput(path string, data []byte, arches []*syscalls.Arch, stderr io.Writer) (*input, error) {
 	in := &input{name: path}
+	var err error
 	if isRawFilter(path, data) {
 		in.prog, err = bpfasm.Decode(data)
 		if err != nil {

@@ -415,6 +415,21 @@ func TestRecordProfile(t *testing.T) {
 	assert.Equal(t, uint64(1), rec.Calls[record.Key{AuditArch: host.AuditArch, Nr: nr}].Count)
 }
 
+// The policy is written before the profile: a profile that cannot be
+// written after the recording (here the program removes its folder) does
+// not cost the recording's policy.
+func TestRecordPolicyBeforeProfile(t *testing.T) {
+	needRecord(t, "/bin/rmdir")
+	dir := t.TempDir()
+	gone := filepath.Join(dir, "gone")
+	require.NoError(t, os.Mkdir(gone, 0o755))
+	pol := filepath.Join(dir, "p.pol")
+	code, _, errOut := scc(t, "", "record", "-q", "-o", pol, "--profile", filepath.Join(gone, "p.freq"), "--", "/bin/rmdir", gone)
+	assert.Equal(t, 1, code, errOut)
+	assert.Contains(t, errOut, gone)
+	assert.FileExists(t, pol)
+}
+
 // TestRecordToStdout: without -o the policy is stdout and nothing else;
 // the program's own output goes to stderr.
 func TestRecordToStdout(t *testing.T) {

@@ -301,12 +301,6 @@ func filterNotifies(prog []bpfasm.Insn) bool {
 // runsCall is whether an action lets a call through (log does, with a record).
 func runsCall(a policy.Action) bool { return a.Base() == policy.Allow || a.Base() == policy.Log }
 
-// checkBeforeExec refuses a filter that would stop the helper's execve, and
-// warns about the other calls the helper may make under the filter. A call
-// is judged over every argument the filter can tell apart (paths, from the
-// symbolic explorer): execve is given pointers, never zeros, and the Go
-// runtime's futex calls are never futex(0, 0, ...). When the explorer cannot
-// follow the program (paths is nil) only all-zero arguments are tried.
 // checkedCalls are the calls checkBeforeExec judges: execve first, then
 // those the helper makes between installing the filter and execve.
 func checkedCalls(usesNotify bool) []string {
@@ -344,6 +338,13 @@ func dependsOnArgs(prog []bpfasm.Insn, host *syscalls.Arch, calls []string) bool
 	return false
 }
 
+// checkBeforeExec refuses a filter that would stop the helper's execve, and
+// warns about the other calls the helper may make under the filter. A call
+// is judged over every argument the filter can tell apart (paths, from the
+// symbolic explorer): execve is given pointers, never zeros, and the Go
+// runtime's futex calls are never futex(0, 0, ...). When paths is nil (no
+// checked call depends on its arguments, or the explorer cannot follow the
+// program) only all-zero arguments are tried.
 func checkBeforeExec(decide decider, paths []explore.Path, host *syscalls.Arch, answer *notifyAnswer, usesNotify bool, stderr io.Writer) error {
 	if usesNotify && answer == nil {
 		return errors.New("the filter sends calls to notify: say how to answer them with --notify=allow or --notify=deny (without a supervisor they fail with ENOSYS)")
@@ -499,12 +500,12 @@ func formatCall(host *syscalls.Arch, n sandbox.Notification, readMem bool) strin
 	if !ok {
 		return fmt.Sprintf("%s(%s)", name, hexArgs(n.Args[:]))
 	}
+	pid := n.Pid
+	if !readMem {
+		pid = 0 // formatArg follows no pointer
+	}
 	parts := make([]string, len(params))
 	for i, p := range params {
-		pid := n.Pid
-		if !readMem {
-			pid = 0
-		}
 		parts[i] = formatArg(p, n.Args[i], pid)
 	}
 	return name + "(" + strings.Join(parts, ", ") + ")"

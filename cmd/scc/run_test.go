@@ -332,3 +332,29 @@ func TestDependsOnArgs(t *testing.T) {
 		assert.Equal(t, tc.want, dependsOnArgs(prog, host, checkedCalls(true)), "%s", path)
 	}
 }
+
+// A caller that is gone by the time its strings were read may have left its
+// pid to another process: the log shows the raw pointers and says so. A
+// Notification made here has no listener (fd 0 is none), so Valid reports
+// false, as for a caller that died; its pid is this process, whose memory
+// does hold the path, so a logger that did not ask Valid would print it.
+func TestNotifyLogCallerGone(t *testing.T) {
+	host := syscalls.Host()
+	require.NotNil(t, host)
+	nr, ok := host.Nr("mkdir")
+	if !ok {
+		t.Skipf("%s has no mkdir system call", host.Name)
+	}
+	path, err := unix.BytePtrFromString("/tmp/not-the-callers")
+	require.NoError(t, err)
+	addr := uint64(uintptr(unsafe.Pointer(path)))
+	n := sandbox.Notification{Pid: uint32(os.Getpid()), Arch: host.AuditArch, Nr: int32(nr), Args: [6]uint64{addr, 0o755}}
+	require.False(t, n.Valid())
+	require.Equal(t, `mkdir("/tmp/not-the-callers", 0755)`, formatCall(host, n, true), "the string is readable")
+
+	var log bytes.Buffer
+	resp := notifyLogger(host, notifyAnswer{allow: true}, &log)(n)
+	runtime.KeepAlive(path)
+	assert.True(t, resp.Continue)
+	assert.Equal(t, fmt.Sprintf("scc run: notify: pid %d: mkdir(%#x, 0755) (the caller is gone): allowed\n", os.Getpid(), addr), log.String())
+}

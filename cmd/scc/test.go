@@ -85,13 +85,6 @@ filter that disagrees with it is a bug in scc and is reported as such.`,
 	return cmd
 }
 
-func displayName(path string) string {
-	if path == "-" {
-		return "<stdin>"
-	}
-	return path
-}
-
 // compilePolicy loads and compiles one policy, printing its warnings. It
 // returns the source too: the IR keeps test calls only as numbers.
 func compilePolicy(path string, stdin io.Reader, stderr io.Writer) (*policy.Policy, []byte, []bpfasm.Insn, error) {
